@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host GICv3 driver: distributor and redistributor set-up, the EL2 CPU
+ * interface (system registers) and per-PPI active-state control. All
+ * interrupts are group 1; EOImode = 1, so dropping priority (EOIR) and
+ * deactivating (DIR) are separate: a physical interrupt forwarded to a
+ * guest through a hardware list register stays active until the guest
+ * deactivates its virtual twin.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GIC_SGI_KICK 0  /* reschedule request between CPUs */
+#define GIC_SPURIOUS 1023
+
+/** Distributor set-up, once, on the boot CPU. */
+void gic_dist_init(uint64_t gicd_base);
+
+/** This CPU's redistributor and CPU interface; enables the given PPIs. */
+int gic_cpu_init(uint64_t gicr_base, uint64_t gicr_size, uint64_t mpidr,
+                 const unsigned int *ppis, unsigned int nr_ppis);
+
+/** Acknowledges the highest-priority pending interrupt (its INTID). */
+unsigned int gic_ack(void);
+
+/** Drops the running priority of intid (EOImode 1: no deactivation). */
+void gic_eoi(unsigned int intid);
+
+/** Deactivates intid. */
+void gic_deactivate(unsigned int intid);
+
+/** Sends SGI intid to the CPU with this MPIDR. */
+void gic_send_sgi(uint64_t mpidr, unsigned int intid);
+
+/** Reads / sets the active state of one of this CPU's SGIs or PPIs. */
+bool gic_ppi_active(unsigned int intid);
+void gic_ppi_set_active(unsigned int intid, bool active);
+
+/** Number of list registers the CPU interface has. */
+unsigned int gic_nr_lrs(void);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arch part of a vCPU, embedded as vcpu->arch (first, so the register
+ * context is at offset 0). EL1 system registers, the virtual timer and the
+ * vGIC list registers live in hardware while the vCPU is loaded and here
+ * while it is not.
+ */
+#pragma once
+
+#include <asm/regs.h>
+#include <stdint.h>
+
+#define VGIC_MAX_LRS 16
+#define VGIC_NR_PRIVATE 32
+
+struct arch_sysregs {
+    uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
+    uint64_t vbar_el1, esr_el1, far_el1, elr_el1, spsr_el1, sp_el1, sp_el0;
+    uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, contextidr_el1, cpacr_el1;
+    uint64_t cntkctl_el1, par_el1, afsr0_el1, afsr1_el1, csselr_el1;
+    uint64_t mdscr_el1, vmpidr_el2;
+};
+
+struct arch_vgic_cpu {
+    uint64_t lr[VGIC_MAX_LRS];
+    uint64_t vmcr;
+    uint64_t ap0r0, ap1r0;
+    uint32_t pending;   /* private INTIDs waiting for a free list register */
+    uint32_t hw_active; /* physical PPIs left active for an LR (HW=1) */
+};
+
+struct arch_vcpu {
+    struct arch_regs regs;
+    struct arch_sysregs sys;
+    struct arch_vgic_cpu vgic;
+    uint64_t cntv_ctl;
+    uint64_t cntv_cval;
+};

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vCPU state switch: the EL1 system registers, the virtual timer and the
+ * vGIC move between hardware and struct arch_vcpu when a vCPU is loaded
+ * or put. General-purpose and FP/SIMD registers are handled by entry.S on
+ * every exit and entry.
+ */
+#include <asm/pcpu.h>
+#include <asm/sysreg.h>
+#include <asm/traps.h>
+#include <asm/vgic.h>
+#include <hv/arch.h>
+#include <hv/vcpu.h>
+#include <hv/vm.h>
+#include <string.h>
+
+/* SCTLR_EL1 at reset with the MMU and caches off (RES1 bits only). */
+#define SCTLR_EL1_RESET 0x30d00800UL
+#define CPACR_FPEN (3UL << 20)
+#define MPIDR_RES1 (1UL << 31)
+
+uint64_t arch_ns_to_ticks(uint64_t ns);
+uint64_t arch_ticks_to_ns(uint64_t ticks);
+
+void arch_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t arg)
+{
+    struct arch_vcpu *a = &v->arch;
+
+    memset(a, 0, sizeof(*a));
+    a->regs.pc = entry;
+    a->regs.pstate = PSR_MODE_EL1H | PSR_DAIF;
+    a->regs.x[0] = arg;
+    a->sys.sctlr_el1 = SCTLR_EL1_RESET;
+    a->sys.cpacr_el1 = CPACR_FPEN;
+    a->sys.vmpidr_el2 = MPIDR_RES1 | v->id;
+}
+
+struct arch_regs *arch_vcpu_regs(struct vcpu *v)
+{
+    return &v->arch.regs;
+}
+
+#define SAVE(r) s->r = SYSREG_READ(r)
+#define LOAD(r) SYSREG_WRITE(r, s->r)
+
+void arch_vcpu_load(struct vcpu *v)
+{
+    struct arch_sysregs *s = &v->arch.sys;
+    struct arch_vm *avm = &v->vm->arch;
+
+    SYSREG_WRITE(vttbr_el2, avm->vttbr);
+    SYSREG_WRITE(cntvoff_el2, avm->cntvoff);
+    LOAD(sctlr_el1);
+    LOAD(ttbr0_el1);
+    LOAD(ttbr1_el1);
+    LOAD(tcr_el1);
+    LOAD(mair_el1);
+    LOAD(amair_el1);
+    LOAD(vbar_el1);
+    LOAD(esr_el1);
+    LOAD(far_el1);
+    LOAD(elr_el1);
+    LOAD(spsr_el1);
+    LOAD(sp_el1);
+    LOAD(sp_el0);
+    LOAD(tpidr_el0);
+    LOAD(tpidrro_el0);
+    LOAD(tpidr_el1);
+    LOAD(contextidr_el1);
+    LOAD(cpacr_el1);
+    LOAD(cntkctl_el1);
+    LOAD(par_el1);
+    LOAD(afsr0_el1);
+    LOAD(afsr1_el1);
+    LOAD(csselr_el1);
+    LOAD(mdscr_el1);
+    LOAD(vmpidr_el2);
+    SYSREG_WRITE(cntv_cval_el0, v->arch.cntv_cval);
+    SYSREG_WRITE(cntv_ctl_el0, v->arch.cntv_ctl);
+    vgic_restore(v);
+    isb();
+    this_pcpu()->regs = &v->arch.regs;
+}
+
+void arch_vcpu_put(struct vcpu *v)
+{
+    struct arch_sysregs *s = &v->arch.sys;
+
+    SAVE(sctlr_el1);
+    SAVE(ttbr0_el1);
+    SAVE(ttbr1_el1);
+    SAVE(tcr_el1);
+    SAVE(mair_el1);
+    SAVE(amair_el1);
+    SAVE(vbar_el1);
+    SAVE(esr_el1);
+    SAVE(far_el1);
+    SAVE(elr_el1);
+    SAVE(spsr_el1);
+    SAVE(sp_el1);
+    SAVE(sp_el0);
+    SAVE(tpidr_el0);
+    SAVE(tpidrro_el0);
+    SAVE(tpidr_el1);
+    SAVE(contextidr_el1);
+    SAVE(cpacr_el1);
+    SAVE(cntkctl_el1);
+    SAVE(par_el1);
+    SAVE(afsr0_el1);
+    SAVE(afsr1_el1);
+    SAVE(csselr_el1);
+    SAVE(mdscr_el1);
+    v->arch.cntv_ctl = SYSREG_READ(cntv_ctl_el0) & ~CNT_CTL_ISTATUS;
+    v->arch.cntv_cval = SYSREG_READ(cntv_cval_el0);
+    /* Silence the timer so it cannot interrupt the next vCPU. */
+    SYSREG_WRITE(cntv_ctl_el0, 0);
+    isb();
+    vgic_save(v);
+}
+
+bool arch_vcpu_irq_pending(struct vcpu *v)
+{
+    uint64_t ctl = SYSREG_READ(cntv_ctl_el0);
+
+    if (vgic_irq_pending(v)) {
+        return true;
+    }
+    /* The timer condition holds: its interrupt is about to be taken. */
+    return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
+           (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
+}
+
+uint64_t arch_vcpu_next_timer_ns(struct vcpu *v)
+{
+    uint64_t ns;
+
+    if (v->arch.vgic.pending != 0) {
+        return 1; /* something is already waiting: wake at once */
+    }
+    if ((v->arch.cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) !=
+        CNT_CTL_ENABLE) {
+        return 0;
+    }
+    if (v->arch.cntv_cval > UINT64_MAX - v->vm->arch.cntvoff) {
+        return 0; /* beyond the end of time: never fires */
+    }
+    ns = arch_ticks_to_ns(v->arch.cntv_cval + v->vm->arch.cntvoff);
+    return ns != 0 ? ns : 1;
+}
+
+void arch_vcpu_enter(struct vcpu *v)
+{
+    vgic_flush(v);
+    guest_enter(&v->arch.regs);
+}

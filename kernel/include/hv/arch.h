@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The arch contract: every hook that common code (kernel/, drivers/) calls
+ * into architecture code. Implemented by arch/arm64 for the hypervisor and
+ * by arch/fake for host tests. Nothing else in kernel/ includes arch
+ * headers, except the per-object state structs (asm/vm.h, asm/vcpu.h) that
+ * are embedded by value as vm->arch and vcpu->arch.
+ *
+ * Unless stated otherwise the hooks run at EL2 with interrupts masked.
+ */
+#pragma once
+
+#include <hv/types.h>
+
+struct vm;
+struct vcpu;
+struct arch_regs;
+
+/* --- CPUs ----------------------------------------------------------------- */
+
+/** Number of CPUs found in the host device tree (at most CONFIG_NR_CPUS). */
+unsigned int arch_cpu_count(void);
+
+/** Logical index of the calling CPU. */
+unsigned int arch_cpu_id(void);
+
+/** Starts secondary CPU cpu; it calls kernel_secondary_main(). 0 or -HV_E*. */
+int arch_cpu_start(unsigned int cpu);
+
+/** Waits for an interrupt, then handles whatever is pending; returns. */
+void arch_cpu_idle(void);
+
+/** Asks CPU cpu to reschedule (an IPI); a no-op for the calling CPU. */
+void arch_cpu_kick(unsigned int cpu);
+
+/** Powers the whole board off; does not return. */
+void arch_system_off(void) __attribute__((noreturn));
+
+/* --- time ------------------------------------------------------------------- */
+
+/** Nanoseconds since the counter started. */
+uint64_t arch_timer_now_ns(void);
+
+/** Programs this CPU's hypervisor timer to fire at deadline_ns (0 = off). */
+void arch_timer_set_deadline(uint64_t deadline_ns);
+
+/* --- VMs and vCPUs ---------------------------------------------------------- */
+
+/** Creates the VM's stage-2 tables and VMID. 0 or -HV_E*. */
+int arch_vm_init(struct vm *vm);
+
+/**
+ * Maps [ipa, ipa + size) to [pa, pa + size) as normal RAM in the VM's
+ * stage-2 (page aligned). 0 or -HV_E*.
+ */
+int arch_vm_map_ram(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size);
+
+/** Resets a vCPU's state to enter at entry (EL1h, MMU off) with x0 = arg. */
+void arch_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t arg);
+
+/** Loads a vCPU's state onto this CPU (stage-2, EL1 sysregs, vGIC, timer). */
+void arch_vcpu_load(struct vcpu *v);
+
+/** Saves the loaded vCPU's state off this CPU. */
+void arch_vcpu_put(struct vcpu *v);
+
+/** Returns the loaded vCPU's register context for the entry code. */
+struct arch_regs *arch_vcpu_regs(struct vcpu *v);
+
+/** True when the vCPU has an interrupt it would take if it ran now. */
+bool arch_vcpu_irq_pending(struct vcpu *v);
+
+/**
+ * When the vCPU's own timer will next raise its interrupt, in ns of
+ * arch_timer_now_ns(), or 0 when it is not armed. For a put vCPU.
+ */
+uint64_t arch_vcpu_next_timer_ns(struct vcpu *v);
+
+/** Enters a vCPU for the first time on this CPU; never returns. */
+void arch_vcpu_enter(struct vcpu *v) __attribute__((noreturn));

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Setup descriptions: a device tree blob (compiled from configs/NAME.dts)
+ * that QEMU loads as the initrd. One node per VM under /vms:
+ *
+ *   vms { NAME { compatible = "shoji,vm"; memory-size = <hi lo>;
+ *                vcpus = <n>; cpu-affinity = <pcpu...>;
+ *                kernel = /incbin/("img"); console = "pl011";
+ *                bootargs = "..."; }; };
+ *
+ * and /chosen { scheduler = "rr"; }. Parsing validates everything, so a
+ * VM that is started is known to be well formed.
+ */
+#pragma once
+
+#include <hv/types.h>
+
+#define VM_NAME_MAX 32
+#define VM_BOOTARGS_MAX 256
+#define VM_RAM_IPA 0x40000000UL
+#define VM_RAM_ALIGN (1UL << 21)
+#define VM_UART_IPA 0x09000000UL
+
+struct vm_config {
+    char name[VM_NAME_MAX];
+    uint64_t mem_size;
+    unsigned int nr_vcpus;
+    unsigned int affinity[CONFIG_MAX_VCPUS_PER_VM];
+    const void *kernel; /* points into the setup blob */
+    size_t kernel_size;
+    bool console_pl011;
+    char bootargs[VM_BOOTARGS_MAX];
+};
+
+struct setup_config {
+    char scheduler[16];
+    unsigned int nr_vms;
+    struct vm_config vms[CONFIG_MAX_VMS];
+};
+
+/**
+ * Parses and validates a setup blob. nr_pcpus bounds cpu-affinity. VMs with
+ * errors are reported through err (one line each, "vm NAME: reason") and
+ * left out; returns the number of errors, or a negative HV_E* value when
+ * the blob itself is unusable (then *out has no VMs).
+ */
+int config_parse(const void *blob, size_t blob_size, unsigned int nr_pcpus,
+                 struct setup_config *out,
+                 void (*err)(void *ctx, const char *msg), void *err_ctx);

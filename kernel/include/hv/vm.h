@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Virtual machines: memory, devices, vCPUs and lifecycle.
+ *
+ * Locking: a VM's fields are written at creation, before any of its vCPUs
+ * runs; afterwards only `state`, `exit_code` and the console line change, under
+ * `lock`. The global VM table is only appended to at boot.
+ */
+#pragma once
+
+#include <asm/vm.h>
+#include <hv/config.h>
+#include <hv/console.h>
+#include <hv/mmio.h>
+#include <hv/spinlock.h>
+#include <hv/types.h>
+
+#include <drivers/vpl011.h>
+
+struct vcpu;
+
+enum vm_state {
+    VM_RUNNING,
+    VM_STOPPED,
+};
+
+struct vm {
+    unsigned int id;
+    char name[VM_NAME_MAX];
+    struct spinlock lock;
+    enum vm_state state;
+    int64_t exit_code;
+    const char *exit_reason;
+
+    uint64_t ram_ipa;
+    uint64_t ram_size;
+    paddr_t ram_pa;
+
+    unsigned int nr_vcpus;
+    unsigned int nr_running_vcpus;
+    struct vcpu *vcpus[CONFIG_MAX_VCPUS_PER_VM];
+
+    struct mmio_map mmio;
+    struct vpl011 uart;
+    struct console_line console;
+
+    struct arch_vm arch;
+};
+
+/** Builds a VM from a validated description; 0 or -HV_E*. */
+int vm_create(const struct vm_config *cfg, struct vm **out);
+
+/** Returns true when [ipa, ipa + len) lies inside the VM's RAM. */
+bool vm_ipa_in_ram(const struct vm *vm, uint64_t ipa, uint64_t len);
+
+/** Translates a RAM IPA range to a hypervisor pointer, or NULL. */
+void *vm_ipa_to_ptr(const struct vm *vm, uint64_t ipa, uint64_t len);
+
+/**
+ * Stops a VM (all its vCPUs), logging code and reason. When it was the last
+ * running VM, powers the board off. May be called from any of its vCPUs.
+ */
+void vm_stop(struct vm *vm, int64_t code, const char *reason);
+
+/** Number of VMs created / still running. */
+unsigned int vm_count(void);
+unsigned int vm_running_count(void);

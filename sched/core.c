@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Scheduler core: policy registry (the sched_ops section), instance setup
+ * and the wrappers the hypervisor and the simulator call. See
+ * sched/sched.h for the design and locking rules.
+ */
+#include <sched/sched.h>
+#include <string.h>
+
+extern const struct sched_ops *const __start_sched_ops[];
+extern const struct sched_ops *const __stop_sched_ops[];
+
+#define SCHED_EINVAL (-22)
+
+const struct sched_ops *sched_find(const char *name)
+{
+    const struct sched_ops *const *p;
+
+    for (p = __start_sched_ops; p < __stop_sched_ops; p++) {
+        if (strcmp((*p)->name, name) == 0) {
+            return *p;
+        }
+    }
+    return NULL;
+}
+
+void sched_list(const struct sched_env *env)
+{
+    const struct sched_ops *const *p;
+
+    for (p = __start_sched_ops; p < __stop_sched_ops; p++) {
+        env->print(" %s", (*p)->name);
+    }
+}
+
+static bool ops_complete(const struct sched_ops *o)
+{
+    return o->name != NULL && o->init != NULL && o->insert_unit != NULL &&
+           o->remove_unit != NULL && o->wake != NULL && o->sleep != NULL &&
+           o->pick_next != NULL;
+}
+
+int sched_init(struct scheduler *s, const char *name, unsigned int nr_cpus,
+               const struct sched_env *env)
+{
+    const struct sched_ops *ops = sched_find(name);
+
+    memset(s, 0, sizeof(*s));
+    if (ops == NULL || !ops_complete(ops) || nr_cpus == 0 ||
+        nr_cpus > SCHED_MAX_CPUS || env == NULL || env->zalloc == NULL) {
+        return SCHED_EINVAL;
+    }
+    s->ops = ops;
+    s->nr_cpus = nr_cpus;
+    s->env = *env;
+    return ops->init(s);
+}
+
+void sched_deinit(struct scheduler *s)
+{
+    if (s->ops != NULL && s->ops->deinit != NULL) {
+        s->ops->deinit(s);
+    }
+    s->ops = NULL;
+}
+
+int sched_insert(struct scheduler *s, struct sched_unit *u)
+{
+    if (u->cpu >= s->nr_cpus) {
+        return SCHED_EINVAL;
+    }
+    return s->ops->insert_unit(s, u);
+}
+
+void sched_remove(struct scheduler *s, struct sched_unit *u)
+{
+    if (s->curr[u->cpu] == u) {
+        s->curr[u->cpu] = NULL;
+    }
+    s->ops->remove_unit(s, u);
+}
+
+void sched_wake(struct scheduler *s, struct sched_unit *u, uint64_t now)
+{
+    s->ops->wake(s, u, now);
+}
+
+void sched_sleep(struct scheduler *s, struct sched_unit *u, uint64_t now)
+{
+    s->ops->sleep(s, u, now);
+}
+
+void sched_yield(struct scheduler *s, struct sched_unit *u, uint64_t now)
+{
+    if (s->ops->yield != NULL) {
+        s->ops->yield(s, u, now);
+    }
+}
+
+struct sched_decision sched_pick_next(struct scheduler *s, unsigned int cpu,
+                                      uint64_t now)
+{
+    struct sched_decision d;
+    struct sched_unit *prev = s->curr[cpu];
+
+    if (prev != NULL && now > s->picked_at[cpu]) {
+        prev->run_ns += now - s->picked_at[cpu];
+    }
+    d = s->ops->pick_next(s, cpu, now);
+    s->curr[cpu] = d.unit;
+    s->picked_at[cpu] = now;
+    return d;
+}
+
+void sched_dump(struct scheduler *s)
+{
+    if (s->ops->dump != NULL) {
+        s->ops->dump(s);
+    }
+}
