@@ -64,13 +64,21 @@ menuconfig: $(O)/.config
 
 # autoconf.h is regenerated whenever .config changes (kconfig-conf has to run
 # inside the build folder to write include/generated and include/config).
-$(O)/include/generated/autoconf.h: $(O)/.config $(shell find . -name Kconfig \
+# auto.conf is included below, so make regenerates it first and restarts.
+$(O)/include/config/auto.conf: $(O)/.config $(shell find . -name Kconfig \
 		-not -path './build*')
 	@mkdir -p $(O)/include/generated $(O)/include/config
-	@cd $(O) && srctree=$(SRC) KCONFIG_CONFIG=.config $(KCONF) --silentoldconfig Kconfig
-	@touch $@
+	@cd $(O) && srctree=$(SRC) KCONFIG_CONFIG=.config $(KCONF) --olddefconfig \
+		Kconfig > /dev/null
+	@cd $(O) && srctree=$(SRC) KCONFIG_CONFIG=.config $(KCONF) --silentoldconfig \
+		Kconfig < /dev/null
+	@touch $@ $(O)/include/generated/autoconf.h
 
+$(O)/include/generated/autoconf.h: $(O)/include/config/auto.conf
+
+ifeq ($(filter $(NOCONFIG_GOALS),$(MAKECMDGOALS)),)
 -include $(O)/include/config/auto.conf
+endif
 
 # --- hypervisor objects ---------------------------------------------------------
 DIRS := arch/$(ARCH) kernel sched drivers

@@ -10,6 +10,7 @@
 #include <hv/kernel.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
+#include <hv/selftest.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <string.h>
@@ -81,6 +82,9 @@ void kernel_main(const void *dtb, const struct host_info *info)
     pr_info("Shoji hypervisor, %u CPU(s), console at 0x%lx", arch_cpu_count(),
             (unsigned long)info->uart_base);
     mem_init(dtb, info);
+    if (IS_ENABLED(CONFIG_DEBUG_SELFTEST)) {
+        selftest_run(info);
+    }
 
     if (info->initrd_end <= info->initrd_start) {
         pr_err("no setup description: pass a compiled configs/*.dts as "
@@ -112,7 +116,12 @@ void kernel_main(const void *dtb, const struct host_info *info)
         struct vm *vm;
 
         rc = vm_create(&setup.vms[i], &vm);
-        if (rc != 0) {
+        if (rc == -HV_ENOMEM) {
+            pr_err("vm %s: not started: needs %lu MiB of RAM, %lu MiB free",
+                   setup.vms[i].name,
+                   (unsigned long)(setup.vms[i].mem_size >> 20),
+                   (unsigned long)((hv_pages.free_pages * PAGE_SIZE) >> 20));
+        } else if (rc != 0) {
             pr_err("vm %s: not started: %s", setup.vms[i].name,
                    hv_strerror(rc));
         }

@@ -8,8 +8,8 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 
 shoji_run_case boot --config "$ROOT/configs/demo.dts" --icount --timeout 120 \
-    --expect '^shoji: vm alpha: ram ipa 0x40000000 -> pa 0x' \
-    --expect '^shoji: vm beta: ram ipa 0x40000000 -> pa 0x' \
+    --expect '^shoji: vm alpha: .*ram ipa 0x40000000 -> pa 0x' \
+    --expect '^shoji: vm beta: .*ram ipa 0x40000000 -> pa 0x' \
     --expect '^\[alpha\] hello: Hello from Shoji VM [0-9]+!$' \
     --expect '^\[beta\] hello: Hello from Shoji VM [0-9]+!$' \
     --expect '^\[alpha\] hello from vm [0-9]+ via CONSOLE_WRITE$' \
