@@ -66,8 +66,7 @@ static const char *get_string(const void *fdt, int node, const char *prop,
     return s;
 }
 
-static int parse_u64(const void *fdt, int node, const char *prop,
-                     uint64_t *out)
+static int parse_u64(const void *fdt, int node, const char *prop, uint64_t *out)
 {
     int len;
     const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
@@ -142,8 +141,8 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
     for (i = 0; i < vm->nr_vcpus; i++) {
         vm->affinity[i] = aff != NULL ? fdt32_to_cpu(aff[i]) : i % nr_pcpus;
         if (vm->affinity[i] >= nr_pcpus) {
-            report(pc, "vm %s: vCPU %u pinned to cpu%u, but there are %u",
-                   name, i, vm->affinity[i], nr_pcpus);
+            report(pc, "vm %s: vCPU %u pinned to cpu%u, but there are %u", name,
+                   i, vm->affinity[i], nr_pcpus);
             return -HV_EINVAL;
         }
     }
@@ -155,8 +154,8 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
     }
     vm->kernel_size = (size_t)len;
     if (vm->kernel_size > vm->mem_size - VM_DTB_RESERVE) {
-        report(pc, "vm %s: kernel (%lu bytes) does not fit in its memory",
-               name, (unsigned long)vm->kernel_size);
+        report(pc, "vm %s: kernel (%lu bytes) does not fit in its memory", name,
+               (unsigned long)vm->kernel_size);
         return -HV_EINVAL;
     }
 
@@ -171,8 +170,8 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
     s = fdt_getprop(fdt, node, "bootargs", &len);
     if (s != NULL) {
         if (len <= 0 || len > VM_BOOTARGS_MAX || s[len - 1] != '\0') {
-            report(pc, "vm %s: bootargs must be a string under %d bytes",
-                   name, VM_BOOTARGS_MAX);
+            report(pc, "vm %s: bootargs must be a string under %d bytes", name,
+                   VM_BOOTARGS_MAX);
             return -HV_EINVAL;
         }
         memcpy(vm->bootargs, s, (size_t)len);
@@ -215,16 +214,14 @@ int config_parse(const void *blob, size_t blob_size, unsigned int nr_pcpus,
         report(&pc, "setup: no /vms node");
         return -HV_EINVAL;
     }
-    fdt_for_each_subnode(node, blob, vms)
-    {
+    fdt_for_each_subnode (node, blob, vms) {
         struct vm_config *vm;
         unsigned int i;
         bool dup = false;
 
         if (out->nr_vms == CONFIG_MAX_VMS) {
-            report(&pc, "vm %s: more than %d VMs", fdt_get_name(blob, node,
-                                                              NULL),
-                   CONFIG_MAX_VMS);
+            report(&pc, "vm %s: more than %d VMs",
+                   fdt_get_name(blob, node, NULL), CONFIG_MAX_VMS);
             continue;
         }
         vm = &out->vms[out->nr_vms];

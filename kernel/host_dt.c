@@ -101,7 +101,8 @@ int host_dt_parse(const void *dtb, struct host_info *info, const char **why)
         return -HV_EINVAL;
     }
     if (chosen >= 0) {
-        info->initrd_start = read_chosen_addr(dtb, chosen, "linux,initrd-start");
+        info->initrd_start =
+            read_chosen_addr(dtb, chosen, "linux,initrd-start");
         info->initrd_end = read_chosen_addr(dtb, chosen, "linux,initrd-end");
         args = fdt_getprop(dtb, chosen, "bootargs", &len);
         if (args != NULL && len > 0 && (size_t)len <= sizeof(info->bootargs)) {

@@ -50,8 +50,7 @@ void timer_arm(struct timer_event *ev, uint64_t deadline_ns)
         list_remove(&ev->node);
     }
     ev->deadline_ns = deadline_ns;
-    list_for_each(pos, head)
-    {
+    list_for_each (pos, head) {
         if (list_entry(pos, struct timer_event, node)->deadline_ns >
             deadline_ns) {
             break;

@@ -69,8 +69,7 @@ static int vm_setup_memory(struct vm *vm, const struct vm_config *cfg,
     if (rc != 0) {
         return rc;
     }
-    return arch_vm_map_ram(vm, ipa_init(vm->ram_ipa), vm->ram_pa,
-                           vm->ram_size);
+    return arch_vm_map_ram(vm, ipa_init(vm->ram_ipa), vm->ram_pa, vm->ram_size);
 }
 
 static int vm_setup_devices(struct vm *vm, const struct vm_config *cfg)
@@ -161,8 +160,7 @@ void vm_stop(struct vm *vm, int64_t code, const char *reason)
     spin_lock(&vm->uart.lock);
     console_guest_flush(&vm->console, vm->name);
     spin_unlock(&vm->uart.lock);
-    pr_info("vm %s stopped: %s, exit code %ld", vm->name, reason,
-            (long)code);
+    pr_info("vm %s stopped: %s, exit code %ld", vm->name, reason, (long)code);
     for (i = 0; i < vm->nr_vcpus; i++) {
         vcpu_stop(vm->vcpus[i]);
     }

@@ -12,11 +12,11 @@
 #define PHANDLE_APB_CLK 1
 
 /* Stops at the first libfdt error; rc keeps it. */
-#define FDT_DO(rc, call)                                                     \
-    do {                                                                     \
-        if ((rc) == 0) {                                                     \
-            (rc) = (call);                                                   \
-        }                                                                    \
+#define FDT_DO(rc, call)                                                       \
+    do {                                                                       \
+        if ((rc) == 0) {                                                       \
+            (rc) = (call);                                                     \
+        }                                                                      \
     } while (0)
 
 static int prop_u64_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
@@ -68,8 +68,8 @@ static int add_uart(void *fdt)
     FDT_DO(rc, fdt_begin_node(fdt, "pl011@9000000"));
     FDT_DO(rc, fdt_property(fdt, "compatible", compat, sizeof(compat)));
     FDT_DO(rc, prop_u64_pair(fdt, "reg", VM_UART_IPA, 0x1000));
-    FDT_DO(rc, fdt_property(fdt, "clock-names", clock_names,
-                            sizeof(clock_names)));
+    FDT_DO(rc,
+           fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
     FDT_DO(rc, fdt_property(fdt, "clocks", clocks, sizeof(clocks)));
     FDT_DO(rc, fdt_end_node(fdt));
     return rc;
@@ -111,8 +111,8 @@ int vm_fdt_build(const struct vm_config *cfg, void *buf, size_t size)
     FDT_DO(rc, add_cpus(buf, cfg));
 
     FDT_DO(rc, fdt_begin_node(buf, "psci"));
-    FDT_DO(rc, fdt_property(buf, "compatible", psci_compat,
-                            sizeof(psci_compat)));
+    FDT_DO(rc,
+           fdt_property(buf, "compatible", psci_compat, sizeof(psci_compat)));
     FDT_DO(rc, fdt_property_string(buf, "method", "hvc"));
     FDT_DO(rc, fdt_end_node(buf));
 

@@ -119,8 +119,8 @@ static void rr_yield(struct scheduler *s, struct sched_unit *u, uint64_t now)
     ((struct rr_unit *)u->priv)->yielded = true;
 }
 
-static struct sched_decision rr_pick_next(struct scheduler *s,
-                                          unsigned int cpu, uint64_t now)
+static struct sched_decision rr_pick_next(struct scheduler *s, unsigned int cpu,
+                                          uint64_t now)
 {
     struct rr_cpu *c = rr_cpu_of(s, cpu);
     struct rr_unit *prev = c->running;
@@ -165,12 +165,11 @@ static void rr_dump(struct scheduler *s)
         struct list_node *pos;
         unsigned int n = 0;
 
-        list_for_each(pos, &c->queue)
-        {
+        list_for_each (pos, &c->queue) {
             n++;
         }
         s->env.print("rr: cpu%u running %s, %u queued\n", cpu,
-                      c->running != NULL ? "a unit" : "nothing", n);
+                     c->running != NULL ? "a unit" : "nothing", n);
     }
 }
 

@@ -66,8 +66,8 @@ static uint64_t *table_next(uint64_t *entry)
 
 static uint64_t image_page_flags(uint64_t pa)
 {
-    uint64_t f = PTE_ATTR(MAIR_IDX_NORMAL) | PTE_SH_INNER | PTE_AF |
-                 PTE_AP_RES1;
+    uint64_t f =
+        PTE_ATTR(MAIR_IDX_NORMAL) | PTE_SH_INNER | PTE_AF | PTE_AP_RES1;
 
     if (pa >= (uintptr_t)__text_start && pa < (uintptr_t)__text_end) {
         return f | PTE_RO;
@@ -130,8 +130,8 @@ int mmu_init(uint64_t ram_base, uint64_t ram_size)
     mmu_regs.tcr = (64 - VA_BITS) | (1UL << 8) | (1UL << 10) | (3UL << 12) |
                    (MIN(parange, 5UL) << 16) | (1UL << 23) | (1UL << 31);
     mmu_regs.mair = MAIR_VALUE;
-    mmu_regs.sctlr = SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA |
-                     SCTLR_WXN;
+    mmu_regs.sctlr =
+        SCTLR_EL2_RES1 | SCTLR_M | SCTLR_C | SCTLR_I | SCTLR_SA | SCTLR_WXN;
     mmu_enable(mmu_regs.ttbr, mmu_regs.tcr, mmu_regs.mair, mmu_regs.sctlr);
     return 0;
 }

@@ -32,8 +32,7 @@ static int parse_cpus(const void *dtb)
         return -HV_EINVAL;
     }
     ac = fdt_address_cells(dtb, cpus);
-    fdt_for_each_subnode(node, dtb, cpus)
-    {
+    fdt_for_each_subnode (node, dtb, cpus) {
         const char *type = fdt_getprop(dtb, node, "device_type", NULL);
         const fdt32_t *reg;
         int len;

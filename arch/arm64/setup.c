@@ -21,8 +21,8 @@
 
 /* What a guest traps to EL2 for: stage-2 on, physical interrupts and
  * SErrors routed here, WFI and SMC trapped, EL1 in AArch64. */
-#define HCR_GUEST                                                            \
-    (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS | \
+#define HCR_GUEST                                                              \
+    (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |   \
      HCR_TWI | HCR_TSC | HCR_RW)
 #define CPTR_TZ (1UL << 8) /* SVE is not context-switched: trap it */
 
@@ -84,16 +84,16 @@ int arch_vm_init(struct vm *vm)
         return -HV_ENOSPC; /* 8-bit VMIDs, 0 unused */
     }
     vm->arch.vmid = next_vmid++;
-    vm->arch.vttbr = ((uint64_t)vm->arch.vmid << 48) |
-                     (uint64_t)(uintptr_t)vm->arch.s2.root;
+    vm->arch.vttbr =
+        ((uint64_t)vm->arch.vmid << 48) | (uint64_t)(uintptr_t)vm->arch.s2.root;
     vm->arch.cntvoff = SYSREG_READ(cntpct_el0);
     return 0;
 }
 
 int arch_vm_map_ram(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size)
 {
-    int rc = stage2_map(&vm->arch.s2, ipa_addr(ipa), pa_addr(pa), size,
-                        S2_ATTR_RAM);
+    int rc =
+        stage2_map(&vm->arch.s2, ipa_addr(ipa), pa_addr(pa), size, S2_ATTR_RAM);
 
     dsb_ish();
     return rc;

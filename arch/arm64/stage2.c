@@ -20,8 +20,8 @@ static unsigned int level_shift(unsigned int level)
 
 static uint64_t leaf_desc(uint64_t pa, unsigned int attr, bool page)
 {
-    uint64_t d = (pa & S2_DESC_ADDR_MASK) | S2_DESC_VALID | S2_DESC_AF |
-                 S2_DESC_S2AP_RW;
+    uint64_t d =
+        (pa & S2_DESC_ADDR_MASK) | S2_DESC_VALID | S2_DESC_AF | S2_DESC_S2AP_RW;
 
     if (page) {
         d |= S2_DESC_TABLE;
@@ -133,8 +133,8 @@ int stage2_map(struct stage2 *s2, uint64_t ipa, uint64_t pa, uint64_t size,
     uint64_t limit = 1UL << s2->ipa_bits;
     uint64_t done;
 
-    if (!IS_ALIGNED(ipa | pa | size, PAGE_SIZE) || size == 0 ||
-        ipa >= limit || size > limit - ipa || attr > S2_ATTR_DEVICE ||
+    if (!IS_ALIGNED(ipa | pa | size, PAGE_SIZE) || size == 0 || ipa >= limit ||
+        size > limit - ipa || attr > S2_ATTR_DEVICE ||
         (pa & ~S2_DESC_ADDR_MASK) != 0) {
         return -HV_EINVAL;
     }
@@ -178,8 +178,8 @@ bool stage2_lookup(const struct stage2 *s2, uint64_t ipa, uint64_t *pa,
                 return false; /* never written by stage2_map */
             }
             if (pa != NULL) {
-                *pa = (e & S2_DESC_ADDR_MASK & ~(span - 1)) |
-                      (ipa & (span - 1));
+                *pa =
+                    (e & S2_DESC_ADDR_MASK & ~(span - 1)) | (ipa & (span - 1));
             }
             if (desc != NULL) {
                 *desc = e;

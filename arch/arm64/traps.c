@@ -259,9 +259,8 @@ void hyp_exception(struct arch_regs *frame, uint64_t kind)
     printk("shoji: PANIC: unexpected %s exception at EL2 on cpu%u\n",
            kind < ARRAY_SIZE(hyp_exc_names) ? hyp_exc_names[kind] : "?",
            arch_cpu_id());
-    printk("  ESR_EL2 0x%016lx (%s)  FAR_EL2 0x%016lx\n",
-           (unsigned long)esr, esr_ec_name(esr_ec(esr)),
-           (unsigned long)SYSREG_READ(far_el2));
+    printk("  ESR_EL2 0x%016lx (%s)  FAR_EL2 0x%016lx\n", (unsigned long)esr,
+           esr_ec_name(esr_ec(esr)), (unsigned long)SYSREG_READ(far_el2));
     printk("  ELR_EL2 0x%016lx  SPSR_EL2 0x%016lx\n", (unsigned long)frame->pc,
            (unsigned long)frame->pstate);
     for (i = 0; i < 30; i += 2) {

@@ -34,9 +34,9 @@ void vgic_cpu_init(void)
     }
 }
 
-#define LR_CASE(n, op, c1, c2)                                               \
-    case n:                                                                  \
-        op(S3_4_C12_##c1##_##c2);                                            \
+#define LR_CASE(n, op, c1, c2)                                                 \
+    case n:                                                                    \
+        op(S3_4_C12_##c1##_##c2);                                              \
         break
 
 static uint64_t lr_read(unsigned int n)

@@ -33,8 +33,7 @@ static const uint8_t vpl011_ids[8] = {
     0x0d, 0xf0, 0x05, 0xb1, /* PCellID0..3 */
 };
 
-void vpl011_init(struct vpl011 *u, struct console_line *line,
-                 const char *name)
+void vpl011_init(struct vpl011 *u, struct console_line *line, const char *name)
 {
     u->lock = (struct spinlock)SPINLOCK_INIT;
     u->line = line;

@@ -22,8 +22,7 @@ struct vpl011 {
 };
 
 /** Initialises the model; output lines go to line, labelled name. */
-void vpl011_init(struct vpl011 *u, struct console_line *line,
-                 const char *name);
+void vpl011_init(struct vpl011 *u, struct console_line *line, const char *name);
 
 /** MMIO callbacks (struct mmio_region), off within the 4 KiB frame. */
 int vpl011_read(void *dev, struct vcpu *v, uint64_t off, unsigned int size,

@@ -36,7 +36,8 @@ void arch_cpu_kick(unsigned int cpu);
 /** Powers the whole board off; does not return. */
 void arch_system_off(void) __attribute__((noreturn));
 
-/* --- time ------------------------------------------------------------------- */
+/* --- time -------------------------------------------------------------------
+ */
 
 /** Nanoseconds since the counter started. */
 uint64_t arch_timer_now_ns(void);
@@ -44,7 +45,8 @@ uint64_t arch_timer_now_ns(void);
 /** Programs this CPU's hypervisor timer to fire at deadline_ns (0 = off). */
 void arch_timer_set_deadline(uint64_t deadline_ns);
 
-/* --- VMs and vCPUs ---------------------------------------------------------- */
+/* --- VMs and vCPUs ----------------------------------------------------------
+ */
 
 /** Creates the VM's stage-2 tables and VMID. 0 or -HV_E*. */
 int arch_vm_init(struct vm *vm);

@@ -13,9 +13,9 @@ struct list_node {
     struct list_node *prev;
 };
 
-#define LIST_INIT(name)                                                      \
-    {                                                                        \
-        &(name), &(name)                                                     \
+#define LIST_INIT(name)                                                        \
+    {                                                                          \
+        &(name), &(name)                                                       \
     }
 
 static inline void list_init(struct list_node *head)
@@ -62,8 +62,8 @@ static inline bool list_linked(const struct list_node *n)
     return n->next != n;
 }
 
-#define list_entry(ptr, type, member)                                        \
+#define list_entry(ptr, type, member)                                          \
     ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-#define list_for_each(pos, head)                                             \
+#define list_for_each(pos, head)                                               \
     for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)

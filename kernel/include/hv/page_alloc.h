@@ -11,9 +11,9 @@
 
 struct page_pool {
     struct spinlock lock;
-    uint64_t base;      /* PA of page 0 */
+    uint64_t base; /* PA of page 0 */
     size_t nr_pages;
-    uint64_t *bitmap;   /* 1 = allocated or reserved */
+    uint64_t *bitmap; /* 1 = allocated or reserved */
     size_t free_pages;
 };
 

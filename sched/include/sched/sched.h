@@ -27,11 +27,11 @@
 struct scheduler;
 
 struct sched_unit {
-    unsigned int cpu;     /* physical CPU the unit runs on */
-    unsigned int vm_id;   /* for statistics and traces */
+    unsigned int cpu;   /* physical CPU the unit runs on */
+    unsigned int vm_id; /* for statistics and traces */
     unsigned int vcpu_id;
-    void *priv;           /* the policy's per-unit data */
-    uint64_t run_ns;      /* total time picked, accounted by the core */
+    void *priv;      /* the policy's per-unit data */
+    uint64_t run_ns; /* total time picked, accounted by the core */
 };
 
 /* What pick_next decided: the unit to run (NULL = idle) and for how long
@@ -75,8 +75,8 @@ struct scheduler {
 #define SCHED_MAX_CPUS 16
 
 /* Places a policy in the sched_ops table. */
-#define SCHED_REGISTER(ops_)                                                 \
-    static const struct sched_ops *const sched_ops_ptr_##ops_                \
+#define SCHED_REGISTER(ops_)                                                   \
+    static const struct sched_ops *const sched_ops_ptr_##ops_                  \
         __attribute__((used, section("sched_ops"))) = &(ops_)
 
 /** Finds a registered policy by name; NULL when unknown. */

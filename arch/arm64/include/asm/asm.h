@@ -3,6 +3,7 @@
 #pragma once
 
 #ifdef __ASSEMBLY__
+/* clang-format off */
 /* Loads the address of a symbol within +/-4 GiB, PC-relative. */
 .macro adr_l reg, sym
     adrp \reg, \sym
@@ -18,4 +19,5 @@
 .macro endfunc name
     .size \name, . - \name
 .endm
+/* clang-format on */
 #endif

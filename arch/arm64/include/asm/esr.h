@@ -48,10 +48,10 @@ static inline uint32_t esr_iss(uint64_t esr)
 
 /* A decoded data abort, as needed to emulate the access. */
 struct esr_dabt {
-    bool valid;       /* ISV: the fields below describe the access */
-    bool write;       /* WnR */
-    bool sign_extend; /* SSE */
-    bool reg64;       /* SF: the target register is Xn, not Wn */
+    bool valid;        /* ISV: the fields below describe the access */
+    bool write;        /* WnR */
+    bool sign_extend;  /* SSE */
+    bool reg64;        /* SF: the target register is Xn, not Wn */
     unsigned int size; /* access size in bytes: 1, 2, 4 or 8 */
     unsigned int reg;  /* SRT: transfer register, 31 = XZR */
     unsigned int fsc;  /* DFSC */

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define GIC_SGI_KICK 0  /* reschedule request between CPUs */
+#define GIC_SGI_KICK 0 /* reschedule request between CPUs */
 #define GIC_SPURIOUS 1023
 
 /** Distributor set-up, once, on the boot CPU. */

@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#define PCPU_REGS 0       /* struct arch_regs * of the loaded vCPU */
-#define PCPU_STACK_TOP 8  /* EL2 stack reset on every guest exit */
+#define PCPU_REGS 0      /* struct arch_regs * of the loaded vCPU */
+#define PCPU_STACK_TOP 8 /* EL2 stack reset on every guest exit */
 
 #ifndef __ASSEMBLY__
 #include <stddef.h>
@@ -18,10 +18,10 @@ struct arch_regs;
 struct pcpu {
     struct arch_regs *regs; /* guest context the entry code saves into */
     uint64_t stack_top;
-    unsigned int id;        /* logical CPU index, 0 = boot CPU */
+    unsigned int id; /* logical CPU index, 0 = boot CPU */
     uint64_t mpidr;
-    struct vcpu *current;   /* loaded vCPU, NULL when idle */
-    void *gicr;             /* this CPU's redistributor frame */
+    struct vcpu *current; /* loaded vCPU, NULL when idle */
+    void *gicr;           /* this CPU's redistributor frame */
     unsigned int online;
 };
 

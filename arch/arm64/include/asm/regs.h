@@ -6,12 +6,12 @@
  */
 #pragma once
 
-#define REGS_X(n) ((n) * 8)
-#define REGS_PC 248      /* ELR_EL2: where the guest resumes */
-#define REGS_PSTATE 256  /* SPSR_EL2: the guest's PSTATE */
+#define REGS_X(n) ((n)*8)
+#define REGS_PC 248     /* ELR_EL2: where the guest resumes */
+#define REGS_PSTATE 256 /* SPSR_EL2: the guest's PSTATE */
 #define REGS_FPSR 264
 #define REGS_FPCR 268
-#define REGS_VREGS 272   /* q0..q31, 16 bytes each, 16-byte aligned */
+#define REGS_VREGS 272 /* q0..q31, 16 bytes each, 16-byte aligned */
 #define REGS_SIZE (REGS_VREGS + 32 * 16)
 
 #ifndef __ASSEMBLY__

@@ -13,11 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define S2_ATTR_RAM 0   /* normal write-back, read/write/execute */
+#define S2_ATTR_RAM 0    /* normal write-back, read/write/execute */
 #define S2_ATTR_DEVICE 1 /* device nGnRE, read/write, never execute */
 
 struct stage2 {
-    uint64_t *root;     /* level-1 table */
+    uint64_t *root; /* level-1 table */
     unsigned int ipa_bits;
     unsigned int nr_tables;
     void *(*alloc_table)(void *ctx);

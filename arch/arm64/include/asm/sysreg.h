@@ -6,17 +6,17 @@
 
 #include <stdint.h>
 
-#define SYSREG_READ(name)                                                    \
-    ({                                                                       \
-        uint64_t r__;                                                        \
-        __asm__ volatile("mrs %0, " #name : "=r"(r__));                      \
-        r__;                                                                 \
+#define SYSREG_READ(name)                                                      \
+    ({                                                                         \
+        uint64_t r__;                                                          \
+        __asm__ volatile("mrs %0, " #name : "=r"(r__));                        \
+        r__;                                                                   \
     })
 
-#define SYSREG_WRITE(name, val)                                              \
-    do {                                                                     \
-        uint64_t v__ = (uint64_t)(val);                                      \
-        __asm__ volatile("msr " #name ", %0" ::"r"(v__) : "memory");         \
+#define SYSREG_WRITE(name, val)                                                \
+    do {                                                                       \
+        uint64_t v__ = (uint64_t)(val);                                        \
+        __asm__ volatile("msr " #name ", %0" ::"r"(v__) : "memory");           \
     } while (0)
 
 /* GICv3 CPU-interface registers by encoding (older assemblers). */
@@ -78,8 +78,9 @@ static inline void wfi(void)
 #define SCTLR_SA (1UL << 3)
 #define SCTLR_I (1UL << 12)
 #define SCTLR_WXN (1UL << 19)
-#define SCTLR_EL2_RES1 ((3UL << 28) | (3UL << 22) | (1UL << 18) | (1UL << 16) \
-                        | (1UL << 11) | (3UL << 4))
+#define SCTLR_EL2_RES1                                                         \
+    ((3UL << 28) | (3UL << 22) | (1UL << 18) | (1UL << 16) | (1UL << 11) |     \
+     (3UL << 4))
 
 /* SPSR / PSTATE. */
 #define PSR_MODE_MASK 0xfUL
