@@ -56,7 +56,8 @@ setup:
 		Kconfig > /dev/null
 	@echo "  CONFIG  $(O)/.config from $@"
 
-$(O)/.config:
+# Configuring needs kconfig-conf: on a fresh machine setup installs it first.
+$(O)/.config: | $(O)/.setup-ok
 	@$(MAKE) --no-print-directory $(DEFCONFIG)
 
 menuconfig: $(O)/.config

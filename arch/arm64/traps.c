@@ -13,11 +13,11 @@
 #include <asm/gic_v3.h>
 #include <asm/pcpu.h>
 #include <asm/platform.h>
+#include <asm/smccc.h>
 #include <asm/sysreg.h>
 #include <asm/traps.h>
 #include <asm/vgic.h>
 #include <hv/arch.h>
-#include <hv/hypercall.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
 #include <hv/vcpu.h>
@@ -134,16 +134,9 @@ static void handle_dabt(struct vcpu *v, uint64_t esr)
 
 static void handle_hypercall(struct vcpu *v, bool smc)
 {
-    struct arch_regs *r = &v->arch.regs;
-    uint64_t ret[4];
-
-    hypercall_dispatch(v, r->x[0], &r->x[1], ret);
-    r->x[0] = ret[0];
-    r->x[1] = ret[1];
-    r->x[2] = ret[2];
-    r->x[3] = ret[3];
+    smccc_handle(v);
     if (smc) {
-        r->pc += 4; /* a trapped SMC returns to itself */
+        v->arch.regs.pc += 4; /* a trapped SMC returns to itself */
     }
 }
 

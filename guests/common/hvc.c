@@ -64,3 +64,19 @@ _Noreturn void hvc_shutdown(long code)
         wfi();
     }
 }
+
+long smc_call(unsigned long id, unsigned long a1, unsigned long a2,
+              unsigned long a3)
+{
+    register unsigned long x0 __asm__("x0") = id;
+    register unsigned long x1 __asm__("x1") = a1;
+    register unsigned long x2 __asm__("x2") = a2;
+    register unsigned long x3 __asm__("x3") = a3;
+
+    __asm__ __volatile__("smc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                         :
+                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
+                           "x12", "x13", "x14", "x15", "x16", "x17", "memory");
+    return (long)x0;
+}

@@ -20,6 +20,13 @@ long hvc_call(unsigned long id, unsigned long a1, unsigned long a2,
  * at most SHOJI_HVC_CONSOLE_MAX. Returns the number of bytes written, or the
  * first negative SMCCC error.
  */
+/*
+ * The same call through SMC #0, which Shoji traps (HCR_EL2.TSC) and
+ * handles like HVC, resuming after the SMC.
+ */
+long smc_call(unsigned long id, unsigned long a1, unsigned long a2,
+              unsigned long a3);
+
 long hvc_console_write(const char *buf, size_t len);
 
 /** Gives up the rest of the time slice. Returns the hypercall result (0). */

@@ -20,6 +20,9 @@
 #define HELLO_SLEEP_US 20000U
 #define HELLO_UNKNOWN_HVC SHOJI_HVC_ID(0xff)
 #define HELLO_VM_ID_MAX 64
+#define HELLO_SMCCC_VERSION 0x80000000UL
+#define HELLO_PSCI_VERSION 0x84000000UL
+#define HELLO_VERSION_1_1 0x10001L
 
 static bool hello_check_dtb(void *dtb)
 {
@@ -91,6 +94,12 @@ int main(void *dtb)
     test_report("console_write", hello_console_write(id));
     unknown = hvc_call(HELLO_UNKNOWN_HVC, 1, 2, 3);
     test_report("unknown_hvc", unknown == SMCCC_RET_NOT_SUPPORTED);
+    test_report("smccc_version",
+                hvc_call(HELLO_SMCCC_VERSION, 0, 0, 0) == HELLO_VERSION_1_1);
+    test_report("psci_version_hvc",
+                hvc_call(HELLO_PSCI_VERSION, 0, 0, 0) == HELLO_VERSION_1_1);
+    test_report("psci_version_smc",
+                smc_call(HELLO_PSCI_VERSION, 0, 0, 0) == HELLO_VERSION_1_1);
     test_report("timer_freq", timer_freq() != 0);
     test_report("timer_sleep", hello_timer_lines());
     test_report("yield", hvc_yield() == 0);

@@ -5,7 +5,10 @@
  * and to the QEMU virt devices it was not given (flash, GIC, RTC, fw_cfg,
  * virtio-mmio, high memory), and branches outside its RAM. Each access must
  * fault exactly once with FAR == the address, and loads must return no
- * data. Then it checks its own RAM still works.
+ * data. It also calls the hypervisor with bad arguments: console buffers
+ * outside or straddling the end of its RAM, absurd lengths, unknown
+ * function IDs in every SMCCC owner range. Then it checks its own RAM
+ * still works.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +16,7 @@
 
 #include "dtb.h"
 #include "exceptions.h"
+#include "hvc.h"
 #include "probe.h"
 #include "runtime.h"
 #include "test.h"
@@ -178,6 +182,57 @@ static bool hostile_ram_works(void *dtb)
     return ok;
 }
 
+/*
+ * Bad hypercall arguments must be refused with an error code and change
+ * nothing; Shoji must never read outside the caller's RAM for them.
+ */
+static bool hostile_bad_hypercalls(uint64_t ram_end)
+{
+    static const char msg[] = "hostile: console write at the end of RAM\n";
+    static const unsigned long owners[] = {0x00, 0x01, 0x02, 0x03, 0x04,
+                                           0x05, 0x06, 0x30, 0x31, 0x3f};
+    char *tail = (char *)(uintptr_t)(ram_end - HOSTILE_DTB_GUARD);
+    bool ok = true;
+    long r;
+
+    /* Entirely outside RAM: below it, at a device, just above it. */
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, HOSTILE_RAM_BASE - 0x1000, 16, 0);
+    ok = ok && r == SMCCC_RET_INVALID_PARAMETER;
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, 0x09000000UL, 16, 0);
+    ok = ok && r == SMCCC_RET_INVALID_PARAMETER;
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, ram_end, 1, 0);
+    ok = ok && r == SMCCC_RET_INVALID_PARAMETER;
+    /* Straddling the end of RAM by one byte. */
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, ram_end - 8, 9, 0);
+    ok = ok && r == SMCCC_RET_INVALID_PARAMETER;
+    /* Address + length wrapping around 2^64. */
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, ~0UL - 3, 16, 0);
+    ok = ok && r == SMCCC_RET_INVALID_PARAMETER;
+    /* A huge length is clamped to what one call writes. */
+    for (size_t i = 0; i < sizeof(msg) - 1; i++) {
+        tail[i] = msg[i];
+    }
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, (unsigned long)tail, sizeof(msg) - 1,
+                 0);
+    ok = ok && r == (long)sizeof(msg) - 1;
+    for (size_t i = 0; i < SHOJI_HVC_CONSOLE_MAX; i++) {
+        tail[i] = i + 1 < SHOJI_HVC_CONSOLE_MAX ? '=' : '\n';
+    }
+    r = hvc_call(SHOJI_HVC_CONSOLE_WRITE, (unsigned long)tail, ~0UL, 0);
+    ok = ok && r == SHOJI_HVC_CONSOLE_MAX;
+    /* Unknown IDs in every owner range, fast and yielding, 32 and 64. */
+    for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+        unsigned long id = (owners[i] << 24) | 0xbeefUL;
+
+        ok = ok && hvc_call(id | 0x80000000UL, ~0UL, ~0UL, ~0UL) ==
+                       SMCCC_RET_NOT_SUPPORTED;
+        ok = ok && hvc_call(id | 0xc0000000UL, 0, 0, 0) ==
+                       SMCCC_RET_NOT_SUPPORTED;
+        ok = ok && hvc_call(id, 0, 0, 0) == SMCCC_RET_NOT_SUPPORTED;
+    }
+    return ok;
+}
+
 int main(void *dtb)
 {
     uint64_t ram_base = 0;
@@ -228,6 +283,7 @@ int main(void *dtb)
                hostile_wnr_bad);
     }
     test_report("all_contained", all && hostile_faulted == hostile_tried);
+    test_report("bad_hypercalls", hostile_bad_hypercalls(ram_end));
     test_report("own_ram", hostile_ram_works(dtb));
     return test_summary() == 0 ? 0 : 1;
 }

@@ -16,7 +16,7 @@ shoji_run_case bad_config --config "$ROOT/tests/integration/data/bad_setup.dts" 
     --expect '^shoji: error: vm badpin: vCPU 0 pinned to cpu7, but there are 2$' \
     --expect '^shoji: error: vm notavm: compatible must be "shoji,vm"$' \
     --expect '^shoji: error: vm huge: not started: needs 2048 MiB of RAM, [0-9]+ MiB free$' \
-    --expect '^\[good\] 7 passed, 0 failed$' || exit 1
+    --expect '^\[good\] 10 passed, 0 failed$' || exit 1
 for vm in nokernel oddmem manycpus badpin notavm huge; do
     if grep -q "^\[$vm\]\|^shoji: vm $vm: id" "$LOGDIR/bad_config.log"; then
         echo "bad_config: VM $vm was started"

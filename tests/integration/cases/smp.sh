@@ -9,7 +9,7 @@ set -u
 shoji_run_case smp --config "$ROOT/tests/integration/data/smp.dts" \
     --icount --timeout 120 --smp 2 \
     --expect '^shoji: 2 CPU\(s\) online$' \
-    --expect '^\[a0\] 7 passed, 0 failed$' \
-    --expect '^\[a1\] 7 passed, 0 failed$' \
-    --expect '^\[b0\] 7 passed, 0 failed$' \
-    --expect '^\[b1\] 7 passed, 0 failed$' || exit 1
+    --expect '^\[a0\] 10 passed, 0 failed$' \
+    --expect '^\[a1\] 10 passed, 0 failed$' \
+    --expect '^\[b0\] 10 passed, 0 failed$' \
+    --expect '^\[b1\] 10 passed, 0 failed$' || exit 1

@@ -24,7 +24,8 @@ void printk(const char *fmt, ...)
 
 void panic(const char *fmt, ...)
 {
-    char msg[256];
+    /* Static: cmocka prints the message after jumping out of here. */
+    static char msg[256];
     va_list ap;
 
     va_start(ap, fmt);
