@@ -153,13 +153,25 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
         return -HV_EINVAL;
     }
     vm->kernel_size = (size_t)len;
-    if (vm->kernel_size > vm->mem_size - VM_DTB_RESERVE) {
-        report(pc, "vm %s: kernel (%lu bytes) does not fit in its memory", name,
-               (unsigned long)vm->kernel_size);
+    vm->initrd = fdt_getprop(fdt, node, "initrd", &len);
+    if (vm->initrd != NULL && len <= 0) {
+        report(pc, "vm %s: empty initrd", name);
+        return -HV_EINVAL;
+    }
+    vm->initrd_size = vm->initrd != NULL ? (size_t)len : 0;
+    if (vm->kernel_size + vm->initrd_size + VM_DTB_RESERVE > vm->mem_size) {
+        report(pc,
+               "vm %s: kernel and initrd (%lu bytes) do not fit in its "
+               "memory",
+               name, (unsigned long)(vm->kernel_size + vm->initrd_size));
         return -HV_EINVAL;
     }
 
     s = get_string(fdt, node, "console", &len);
+    if (s == NULL && fdt_getprop(fdt, node, "console", NULL) != NULL) {
+        report(pc, "vm %s: console must be a string (pl011 or none)", name);
+        return -HV_EINVAL;
+    }
     if (s == NULL || strcmp(s, "pl011") == 0) {
         vm->console_pl011 = true;
     } else if (strcmp(s, "none") != 0) {

@@ -65,7 +65,7 @@ void console_guest_putc(struct console_line *line, const char *name, char c)
         return;
     }
     /* Keep the console readable: show control bytes as '.'. */
-    if ((unsigned char)c < 0x20 && c != '\t') {
+    if (((unsigned char)c < 0x20 && c != '\t') || c == 0x7f) {
         c = '.';
     }
     line->buf[line->len++] = c;

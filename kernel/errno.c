@@ -13,6 +13,8 @@ const char *hv_strerror(int err)
         return "not found";
     case HV_EIO:
         return "I/O error";
+    case HV_EAGAIN:
+        return "try again";
     case HV_E2BIG:
         return "too big";
     case HV_ENOMEM:

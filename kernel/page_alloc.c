@@ -82,7 +82,9 @@ int page_pool_alloc(struct page_pool *pool, size_t nr, uint64_t align,
     spin_lock(&pool->lock);
     /* First index whose address is aligned (base may not be). */
     first = (ALIGN_UP(pool->base, align) - pool->base) >> PAGE_SHIFT;
-    for (i = first; i + nr <= pool->nr_pages; i += step) {
+    /* i + nr could wrap for a huge nr: compare against what is left. */
+    for (i = first; i < pool->nr_pages && nr <= pool->nr_pages - i;
+         i += step) {
         size_t j;
 
         for (j = 0; j < nr && !page_used(pool, i + j); j++) {

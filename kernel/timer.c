@@ -36,8 +36,10 @@ static void reprogram(struct list_node *head)
         arch_timer_set_deadline(0);
         return;
     }
-    arch_timer_set_deadline(
-        list_entry(head->next, struct timer_event, node)->deadline_ns);
+    /* 0 means "off" to the hardware hook: an event due at time 0 is due
+     * now, so program 1. */
+    arch_timer_set_deadline(MAX(
+        list_entry(head->next, struct timer_event, node)->deadline_ns, 1UL));
 }
 
 void timer_arm(struct timer_event *ev, uint64_t deadline_ns)

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vCPU scheduling glue between the exit path and the scheduler policy.
+ * vCPU life cycle and the glue between the exit path and the scheduler.
  *
  * Design: every guest exit ends in vcpu_schedule(). It consults the policy
  * only when something asked for it (need_resched: a slice ended, a vCPU
- * woke, blocked, yielded or stopped), so plain MMIO exits go straight back.
- * With nothing runnable the CPU idles inside vcpu_schedule() until a timer
- * or a kick makes something runnable.
+ * woke, blocked, yielded, started or stopped), so plain MMIO exits go
+ * straight back. With nothing runnable the CPU idles inside vcpu_schedule()
+ * until a timer or a kick makes something runnable.
  *
- * Locking: vCPUs are pinned; all scheduler calls for a CPU are made by that
- * CPU with interrupts masked. The one cross-CPU path, stopping another
- * CPU's vCPU, only sets its state and kicks the owner, which takes it off
- * its run queue the next time it schedules.
+ * Locking: see hv/vcpu.h. The scheduler only hears about a vCPU from its
+ * owner, through unit_update(), which brings the policy in line with
+ * `state`. `loaded` and `state` are written with sequentially consistent
+ * atomics: the owner sets `loaded` before checking `state`, and a CPU
+ * stopping the vCPU sets `state` before checking `loaded`, so a VM reset
+ * never rewrites a vCPU that is running.
  */
 #include <asm/pcpu.h>
 #include <hv/arch.h>
@@ -21,9 +23,14 @@
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
+#define PCPU_MAX_VCPUS (CONFIG_MAX_VMS * CONFIG_MAX_VCPUS_PER_VM)
+
 static struct scheduler hv_sched;
 static bool need_resched[CONFIG_NR_CPUS];
 static struct timer_event slice_timers[CONFIG_NR_CPUS];
+/* The vCPUs pinned to each CPU; appended to at boot only. */
+static struct vcpu *pinned[CONFIG_NR_CPUS][PCPU_MAX_VCPUS];
+static unsigned int nr_pinned[CONFIG_NR_CPUS];
 
 static void sched_print(const char *fmt, ...)
 {
@@ -38,8 +45,6 @@ static void sched_free(void *p)
 {
     (void)p; /* boot-time objects are never freed */
 }
-
-int vcpu_sched_init(const char *policy, unsigned int nr_cpus);
 
 int vcpu_sched_init(const char *policy, unsigned int nr_cpus)
 {
@@ -56,9 +61,36 @@ int vcpu_sched_init(const char *policy, unsigned int nr_cpus)
     return 0;
 }
 
+static enum vcpu_state state_get(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->state, __ATOMIC_SEQ_CST);
+}
+
+static void state_set(struct vcpu *v, enum vcpu_state s)
+{
+    __atomic_store_n(&v->state, s, __ATOMIC_SEQ_CST);
+}
+
 void vcpu_request_resched(void)
 {
     need_resched[arch_cpu_id()] = true;
+}
+
+/* Owner only: tells the policy whether v can run, if that changed. */
+static void unit_update(struct vcpu *v)
+{
+    bool runnable = state_get(v) == VCPU_RUNNABLE;
+
+    if (runnable == v->sched_awake) {
+        return;
+    }
+    if (runnable) {
+        sched_wake(&hv_sched, &v->unit, timer_now_ns());
+    } else {
+        sched_sleep(&hv_sched, &v->unit, timer_now_ns());
+    }
+    v->sched_awake = runnable;
+    need_resched[v->pcpu] = true;
 }
 
 static void slice_expired(struct timer_event *ev, uint64_t now)
@@ -72,28 +104,29 @@ static void wake_timer_fired(struct timer_event *ev, uint64_t now)
 }
 
 int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
-                uint64_t entry, uint64_t arg, struct vcpu **out)
+                struct vcpu **out)
 {
     struct vcpu *v = kzalloc(sizeof(*v));
-    int rc;
 
     if (v == NULL) {
         return -HV_ENOMEM;
+    }
+    if (nr_pinned[pcpu] == PCPU_MAX_VCPUS) {
+        return -HV_ENOSPC;
     }
     _Static_assert(offsetof(struct vcpu, arch) == 0, "arch first");
     v->vm = vm;
     v->id = id;
     v->pcpu = pcpu;
-    v->state = VCPU_BLOCKED;
+    v->state = VCPU_OFF;
     v->unit.cpu = pcpu;
     v->unit.vm_id = vm->id;
     v->unit.vcpu_id = id;
     timer_event_init(&v->wake_timer, pcpu, wake_timer_fired);
-    arch_vcpu_init(v, entry, arg);
-    rc = sched_insert(&hv_sched, &v->unit);
-    if (rc != 0) {
+    if (sched_insert(&hv_sched, &v->unit) != 0) {
         return -HV_ENOMEM;
     }
+    pinned[pcpu][nr_pinned[pcpu]++] = v;
     *out = v;
     return 0;
 }
@@ -103,17 +136,13 @@ struct vcpu *vcpu_current(void)
     return this_pcpu()->current;
 }
 
-/*
- * Wakes v. Runs on v's CPU, except at boot, before that CPU is started.
- */
 void vcpu_wake(struct vcpu *v)
 {
-    if (v->state != VCPU_BLOCKED) {
+    if (state_get(v) != VCPU_BLOCKED) {
         return;
     }
-    v->state = VCPU_RUNNABLE;
-    sched_wake(&hv_sched, &v->unit, timer_now_ns());
-    need_resched[v->pcpu] = true;
+    state_set(v, VCPU_RUNNABLE);
+    unit_update(v);
 }
 
 void vcpu_wfi(struct vcpu *v)
@@ -121,23 +150,106 @@ void vcpu_wfi(struct vcpu *v)
     if (arch_vcpu_irq_pending(v)) {
         return;
     }
-    v->state = VCPU_BLOCKED;
-    sched_sleep(&hv_sched, &v->unit, timer_now_ns());
-    need_resched[v->pcpu] = true;
+    state_set(v, VCPU_BLOCKED);
+    unit_update(v);
 }
 
 void vcpu_yield(struct vcpu *v)
 {
-    sched_yield(&hv_sched, &v->unit, timer_now_ns());
+    sched_yield_unit(&hv_sched, &v->unit, timer_now_ns());
     need_resched[v->pcpu] = true;
+}
+
+/* Owner only: carries out an accepted PSCI CPU_ON. */
+static void vcpu_start(struct vcpu *v)
+{
+    if (!__atomic_load_n(&v->start_pending, __ATOMIC_ACQUIRE)) {
+        return;
+    }
+    arch_vcpu_init(v, v->start_entry, v->start_arg);
+    __atomic_store_n(&v->start_pending, false, __ATOMIC_RELEASE);
+    state_set(v, VCPU_RUNNABLE);
+    unit_update(v);
+}
+
+/* Owner only: brings everything about v up to date. */
+static void vcpu_examine(struct vcpu *v)
+{
+    vcpu_start(v);
+    if (state_get(v) == VCPU_BLOCKED && arch_vcpu_irq_pending(v)) {
+        vcpu_wake(v);
+    }
+    unit_update(v);
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    enum vcpu_state s = state_get(v);
+
+    if ((s == VCPU_OFF || s == VCPU_STOPPED) &&
+        !__atomic_load_n(&v->start_pending, __ATOMIC_ACQUIRE) &&
+        !v->sched_awake) {
+        return; /* nothing for the owner to do */
+    }
+    if (v->pcpu == arch_cpu_id()) {
+        vcpu_examine(v);
+        return;
+    }
+    __atomic_store_n(&v->kick, true, __ATOMIC_RELEASE);
+    arch_cpu_kick(v->pcpu);
+}
+
+void vcpu_handle_kicks(void)
+{
+    unsigned int cpu = arch_cpu_id();
+    unsigned int i;
+
+    for (i = 0; i < nr_pinned[cpu]; i++) {
+        struct vcpu *v = pinned[cpu][i];
+
+        if (__atomic_exchange_n(&v->kick, false, __ATOMIC_ACQ_REL)) {
+            vcpu_examine(v);
+        }
+    }
+    need_resched[cpu] = true;
+}
+
+int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t arg)
+{
+    struct vm *vm = v->vm;
+    int rc = 0;
+
+    spin_lock(&vm->lock);
+    if (v->start_pending) {
+        rc = -HV_EAGAIN;
+    } else if (state_get(v) != VCPU_OFF || vm->state != VM_RUNNING) {
+        rc = -HV_EBUSY;
+    } else {
+        v->start_entry = entry;
+        v->start_arg = arg;
+        __atomic_store_n(&v->start_pending, true, __ATOMIC_RELEASE);
+    }
+    spin_unlock(&vm->lock);
+    if (rc == 0) {
+        vcpu_kick(v);
+    }
+    return rc;
+}
+
+void vcpu_power_off(struct vcpu *v)
+{
+    state_set(v, VCPU_OFF);
+    unit_update(v);
 }
 
 void vcpu_stop(struct vcpu *v)
 {
-    v->state = VCPU_STOPPED;
+    state_set(v, VCPU_STOPPED);
+    __atomic_store_n(&v->start_pending, false, __ATOMIC_RELEASE);
     if (v->pcpu == arch_cpu_id()) {
-        need_resched[v->pcpu] = true;
+        unit_update(v);
     } else {
+        __atomic_store_n(&v->kick, true, __ATOMIC_RELEASE);
         arch_cpu_kick(v->pcpu);
     }
 }
@@ -148,14 +260,27 @@ static void vcpu_put(struct vcpu *v)
     uint64_t deadline;
 
     arch_vcpu_put(v);
-    if (v->state == VCPU_BLOCKED) {
+    __atomic_store_n(&v->loaded, false, __ATOMIC_SEQ_CST);
+    if (state_get(v) == VCPU_BLOCKED) {
         deadline = arch_vcpu_next_timer_ns(v);
         if (deadline != 0) {
             timer_arm(&v->wake_timer, deadline);
         }
-    } else if (v->state == VCPU_STOPPED) {
-        sched_sleep(&hv_sched, &v->unit, timer_now_ns());
     }
+    vm_reset_progress(v->vm);
+}
+
+/* Marks v loaded if it may still run; false when it was stopped. */
+static bool vcpu_claim(struct vcpu *v)
+{
+    __atomic_store_n(&v->loaded, true, __ATOMIC_SEQ_CST);
+    if (state_get(v) == VCPU_RUNNABLE) {
+        return true;
+    }
+    __atomic_store_n(&v->loaded, false, __ATOMIC_SEQ_CST);
+    unit_update(v);
+    vm_reset_progress(v->vm);
+    return false;
 }
 
 struct arch_regs *vcpu_schedule(void)
@@ -169,25 +294,24 @@ struct arch_regs *vcpu_schedule(void)
         struct vcpu *next;
         uint64_t now;
 
-        if (cur != NULL && cur->state == VCPU_RUNNABLE && !need_resched[cpu]) {
+        if (cur != NULL && state_get(cur) == VCPU_RUNNABLE &&
+            !need_resched[cpu]) {
             return arch_vcpu_regs(cur);
         }
         need_resched[cpu] = false;
-        if (cur != NULL && cur->state == VCPU_STOPPED) {
-            sched_sleep(&hv_sched, &cur->unit, timer_now_ns());
+        if (cur != NULL) {
+            unit_update(cur);
         }
         now = timer_now_ns();
         d = sched_pick_next(&hv_sched, cpu, now);
         next = d.unit != NULL ? container_of(d.unit, struct vcpu, unit) : NULL;
-        if (next != NULL && next->state != VCPU_RUNNABLE) {
-            /* Stopped from another CPU while queued: drop it, pick again. */
-            sched_sleep(&hv_sched, &next->unit, now);
-            need_resched[cpu] = true;
-            continue;
-        }
         if (next != cur) {
             if (cur != NULL) {
+                pc->current = NULL;
                 vcpu_put(cur);
+            }
+            if (next != NULL && !vcpu_claim(next)) {
+                continue; /* stopped meanwhile: pick again */
             }
             pc->current = next;
             if (next != NULL) {
@@ -213,8 +337,12 @@ struct arch_regs *vcpu_schedule(void)
 void vcpu_run_loop(void)
 {
     unsigned int cpu = arch_cpu_id();
+    unsigned int i;
 
     timer_event_init(&slice_timers[cpu], cpu, slice_expired);
+    for (i = 0; i < nr_pinned[cpu]; i++) {
+        vcpu_examine(pinned[cpu][i]);
+    }
     need_resched[cpu] = true;
     vcpu_schedule();
     arch_vcpu_enter(this_pcpu()->current);

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VM creation and lifecycle. A VM's RAM is one contiguous, 2 MiB-aligned
- * range of host memory, zeroed, mapped at VM_RAM_IPA in its own stage-2;
- * nothing else of host RAM is mapped, so a guest cannot reach another
- * guest's or Shoji's memory. The kernel image is copied to the start of
- * RAM and the generated device tree to its last CONFIG_GUEST_DTB_MAX_KIB.
+ * VM creation and lifecycle.
+ *
+ * A VM's RAM is one contiguous, 2 MiB-aligned range of host memory mapped
+ * at VM_RAM_IPA in its own stage-2; nothing else of host RAM is mapped, so
+ * a guest cannot reach another guest's or Shoji's memory. Each boot
+ * (first boot and every reset) zeroes that RAM, so nothing of a previous
+ * run leaks, and loads it as the Linux arm64 boot protocol expects:
+ *
+ *   RAM base + image offset   the kernel image (offset and span from its
+ *                             header, see arch_image_layout())
+ *   below the device tree     the initrd, if any, page aligned
+ *   RAM top - 64 KiB          the generated device tree, passed in x0
  */
 #include <hv/arch.h>
 #include <hv/errno.h>
@@ -14,6 +21,8 @@
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
 #include <string.h>
+
+#define VM_DTB_SIZE ((uint64_t)CONFIG_GUEST_DTB_MAX_KIB << 10)
 
 static struct vm *vms[CONFIG_MAX_VMS];
 static unsigned int nr_vms;
@@ -44,35 +53,67 @@ void *vm_ipa_to_ptr(const struct vm *vm, uint64_t ipa, uint64_t len)
     return (char *)pa_to_ptr(vm->ram_pa) + (ipa - vm->ram_ipa);
 }
 
-static int vm_setup_memory(struct vm *vm, const struct vm_config *cfg,
-                           uint64_t *dtb_ipa)
+/* Zeroes the VM's RAM and loads kernel, initrd and device tree. */
+static int vm_load(struct vm *vm)
 {
-    uint64_t dtb_size = (uint64_t)CONFIG_GUEST_DTB_MAX_KIB << 10;
-    uint64_t pa;
-    char *ram;
+    const struct vm_config *cfg = vm->cfg;
+    char *ram = pa_to_ptr(vm->ram_pa);
+    struct vm_boot boot = {
+        .cfg = cfg,
+        .ram_ipa = vm->ram_ipa,
+        .ram_size = vm->ram_size,
+        .boot_count = vm->boots,
+    };
+    uint64_t offset;
+    uint64_t span;
+    uint64_t dtb_off = vm->ram_size - VM_DTB_SIZE;
     int rc;
 
-    rc = page_pool_alloc(&hv_pages, cfg->mem_size >> PAGE_SHIFT, SZ_2M, &pa);
+    rc = arch_image_layout(cfg->kernel, cfg->kernel_size, &offset, &span);
     if (rc != 0) {
+        pr_err("vm %s: kernel image header is malformed", vm->name);
         return rc;
     }
-    vm->ram_pa = pa_init(pa);
-    vm->ram_ipa = VM_RAM_IPA;
-    vm->ram_size = cfg->mem_size;
-    ram = pa_to_ptr(vm->ram_pa);
-    /* Nothing of a previous owner of these pages may leak into the guest. */
-    memset(ram, 0, vm->ram_size);
-    memcpy(ram, cfg->kernel, cfg->kernel_size);
+    if (offset > dtb_off || span > dtb_off - offset) {
+        pr_err("vm %s: kernel needs 0x%lx bytes at offset 0x%lx, RAM has "
+               "0x%lx",
+               vm->name, (unsigned long)span, (unsigned long)offset,
+               (unsigned long)dtb_off);
+        return -HV_E2BIG;
+    }
+    if (cfg->initrd != NULL) {
+        uint64_t at = ALIGN_DOWN(dtb_off - cfg->initrd_size, PAGE_SIZE);
 
-    *dtb_ipa = vm->ram_ipa + vm->ram_size - dtb_size;
-    rc = vm_fdt_build(cfg, ram + (*dtb_ipa - vm->ram_ipa), dtb_size);
+        if (cfg->initrd_size > dtb_off || at < offset + span) {
+            pr_err("vm %s: kernel and initrd do not fit in %lu MiB",
+                   vm->name, (unsigned long)(vm->ram_size >> 20));
+            return -HV_E2BIG;
+        }
+        boot.initrd_ipa = vm->ram_ipa + at;
+        boot.initrd_size = cfg->initrd_size;
+    }
+
+    /* Nothing of a previous owner or run of these pages may leak. */
+    memset(ram, 0, vm->ram_size);
+    memcpy(ram + offset, cfg->kernel, cfg->kernel_size);
+    if (cfg->initrd != NULL) {
+        memcpy(ram + (boot.initrd_ipa - vm->ram_ipa), cfg->initrd,
+               cfg->initrd_size);
+    }
+    rc = arch_vm_build_dt(vm, &boot, ram + dtb_off, VM_DTB_SIZE);
     if (rc != 0) {
+        pr_err("vm %s: cannot build its device tree: %s", vm->name,
+               hv_strerror(rc));
         return rc;
     }
-    return arch_vm_map_ram(vm, ipa_init(vm->ram_ipa), vm->ram_pa, vm->ram_size);
+    /* The guest starts with its MMU and caches off. */
+    arch_clean_dcache(ram, vm->ram_size);
+    vm->entry = vm->ram_ipa + offset;
+    vm->dtb_ipa = vm->ram_ipa + dtb_off;
+    return 0;
 }
 
-static int vm_setup_devices(struct vm *vm, const struct vm_config *cfg)
+static int vm_setup_devices(struct vm *vm)
 {
     struct mmio_region r = {
         .base = VM_UART_IPA,
@@ -81,18 +122,22 @@ static int vm_setup_devices(struct vm *vm, const struct vm_config *cfg)
         .read = vpl011_read,
         .write = vpl011_write,
     };
+    int rc;
 
-    vpl011_init(&vm->uart, &vm->console, vm->name);
-    if (!cfg->console_pl011) {
-        return 0;
+    vpl011_init(&vm->uart, vm, &vm->console, vm->name);
+    if (vm->cfg->console_pl011) {
+        rc = mmio_add(&vm->mmio, &r);
+        if (rc != 0) {
+            return rc;
+        }
     }
-    return mmio_add(&vm->mmio, &r);
+    return arch_vm_finalize(vm);
 }
 
 int vm_create(const struct vm_config *cfg, struct vm **out)
 {
     struct vm *vm;
-    uint64_t dtb_ipa = 0;
+    uint64_t pa;
     unsigned int i;
     int rc;
 
@@ -104,42 +149,64 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
         return -HV_ENOMEM;
     }
     vm->id = nr_vms;
+    vm->cfg = cfg;
     memcpy(vm->name, cfg->name, sizeof(vm->name));
     vm->lock = (struct spinlock)SPINLOCK_INIT;
     vm->state = VM_RUNNING;
+    vm->boots = 1;
+    vm->ram_ipa = VM_RAM_IPA;
+    vm->ram_size = cfg->mem_size;
 
-    rc = arch_vm_init(vm);
-    if (rc == 0) {
-        rc = vm_setup_memory(vm, cfg, &dtb_ipa);
-    }
-    if (rc == 0) {
-        rc = vm_setup_devices(vm, cfg);
-    }
-    for (i = 0; i < cfg->nr_vcpus && rc == 0; i++) {
-        rc = vcpu_create(vm, i, cfg->affinity[i], vm->ram_ipa, dtb_ipa,
-                         &vm->vcpus[i]);
-    }
+    rc = page_pool_alloc(&hv_pages, cfg->mem_size >> PAGE_SHIFT, SZ_2M, &pa);
     if (rc != 0) {
-        /* The VM never ran: its pages stay reserved, nothing else leaks. */
         return rc;
     }
-    vm->nr_vcpus = cfg->nr_vcpus;
-    vm->nr_running_vcpus = 1;
+    /* From here on a failure leaves the pages reserved: the VM never ran,
+     * so nothing leaks, and boot-time failures are rare. */
+    vm->ram_pa = pa_init(pa);
+    rc = arch_vm_init(vm);
+    if (rc == 0) {
+        rc = arch_vm_map_ram(vm, ipa_init(vm->ram_ipa), vm->ram_pa,
+                             vm->ram_size);
+    }
+    for (i = 0; i < cfg->nr_vcpus && rc == 0; i++) {
+        rc = vcpu_create(vm, i, cfg->affinity[i], &vm->vcpus[i]);
+        if (rc == 0) {
+            vm->nr_vcpus++;
+            arch_vcpu_create(vm->vcpus[i]);
+        }
+    }
+    if (rc == 0) {
+        rc = vm_setup_devices(vm);
+    }
+    if (rc == 0) {
+        rc = vm_load(vm);
+    }
+    if (rc != 0) {
+        return rc;
+    }
     pr_info("vm %s: id %u, %u vCPU(s), ram ipa 0x%lx -> pa 0x%lx (%lu MiB), "
-            "kernel %lu bytes",
+            "kernel %lu bytes%s",
             vm->name, vm->id, vm->nr_vcpus, (unsigned long)vm->ram_ipa,
             (unsigned long)pa_addr(vm->ram_pa),
             (unsigned long)(vm->ram_size >> 20),
-            (unsigned long)cfg->kernel_size);
+            (unsigned long)cfg->kernel_size,
+            cfg->initrd != NULL ? ", initrd" : "");
 
     spin_lock(&vms_lock);
     vms[nr_vms++] = vm;
     __atomic_add_fetch(&nr_running_vms, 1, __ATOMIC_ACQ_REL);
     spin_unlock(&vms_lock);
-    /* vCPU 0 starts; the others wait for PSCI CPU_ON. */
-    vcpu_wake(vm->vcpus[0]);
+    vcpu_power_on(vm->vcpus[0], vm->entry, vm->dtb_ipa);
     *out = vm;
     return 0;
+}
+
+static void vm_flush_console(struct vm *vm)
+{
+    spin_lock(&vm->uart.lock);
+    console_guest_flush(&vm->console, vm->name);
+    spin_unlock(&vm->uart.lock);
 }
 
 void vm_stop(struct vm *vm, int64_t code, const char *reason)
@@ -157,10 +224,9 @@ void vm_stop(struct vm *vm, int64_t code, const char *reason)
     vm->exit_reason = reason;
     spin_unlock(&vm->lock);
 
-    spin_lock(&vm->uart.lock);
-    console_guest_flush(&vm->console, vm->name);
-    spin_unlock(&vm->uart.lock);
-    pr_info("vm %s stopped: %s, exit code %ld", vm->name, reason, (long)code);
+    vm_flush_console(vm);
+    pr_info("vm %s stopped: %s, exit code %ld, after %u boot(s)", vm->name,
+            reason, (long)code, vm->boots);
     for (i = 0; i < vm->nr_vcpus; i++) {
         vcpu_stop(vm->vcpus[i]);
     }
@@ -169,4 +235,64 @@ void vm_stop(struct vm *vm, int64_t code, const char *reason)
         pr_info("all VMs stopped, powering off");
         arch_system_off();
     }
+}
+
+void vm_reset(struct vm *vm, const char *reason)
+{
+    unsigned int i;
+
+    spin_lock(&vm->lock);
+    if (vm->state != VM_RUNNING) {
+        spin_unlock(&vm->lock);
+        return;
+    }
+    vm->state = VM_RESETTING;
+    __atomic_store_n(&vm->reset_claimed, false, __ATOMIC_SEQ_CST);
+    spin_unlock(&vm->lock);
+
+    vm_flush_console(vm);
+    pr_info("vm %s: reset: %s", vm->name, reason);
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        vcpu_stop(vm->vcpus[i]);
+    }
+    vm_reset_progress(vm);
+}
+
+void vm_reset_progress(struct vm *vm)
+{
+    bool expected = false;
+    unsigned int i;
+    int rc;
+
+    if (__atomic_load_n(&vm->state, __ATOMIC_SEQ_CST) != VM_RESETTING) {
+        return;
+    }
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        if (__atomic_load_n(&vm->vcpus[i]->loaded, __ATOMIC_SEQ_CST)) {
+            return; /* its CPU finishes the reset when it puts it */
+        }
+    }
+    if (!__atomic_compare_exchange_n(&vm->reset_claimed, &expected, true,
+                                     false, __ATOMIC_SEQ_CST,
+                                     __ATOMIC_SEQ_CST)) {
+        return;
+    }
+    /* No vCPU of the VM runs anywhere: reload it from scratch. */
+    arch_vm_reset(vm);
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        __atomic_store_n(&vm->vcpus[i]->state, VCPU_OFF, __ATOMIC_SEQ_CST);
+    }
+    vpl011_init(&vm->uart, vm, &vm->console, vm->name);
+    vm->boots++;
+    rc = vm_load(vm);
+    if (rc != 0) {
+        vm->state = VM_RUNNING; /* so that vm_stop() accounts for it */
+        vm_stop(vm, -1, "reset failed: cannot reload the images");
+        return;
+    }
+    spin_lock(&vm->lock);
+    vm->state = VM_RUNNING;
+    spin_unlock(&vm->lock);
+    pr_info("vm %s: boot %u", vm->name, vm->boots);
+    vcpu_power_on(vm->vcpus[0], vm->entry, vm->dtb_ipa);
 }

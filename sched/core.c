@@ -90,7 +90,7 @@ void sched_sleep(struct scheduler *s, struct sched_unit *u, uint64_t now)
     s->ops->sleep(s, u, now);
 }
 
-void sched_yield(struct scheduler *s, struct sched_unit *u, uint64_t now)
+void sched_yield_unit(struct scheduler *s, struct sched_unit *u, uint64_t now)
 {
     if (s->ops->yield != NULL) {
         s->ops->yield(s, u, now);

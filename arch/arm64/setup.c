@@ -9,7 +9,7 @@
 #include <asm/pcpu.h>
 #include <asm/platform.h>
 #include <asm/sysreg.h>
-#include <asm/vgic.h>
+#include <asm/vgic_v3.h>
 #include <drivers/pl011.h>
 #include <hv/arch.h>
 #include <hv/console.h>
@@ -20,11 +20,16 @@
 #include <hv/vm.h>
 
 /* What a guest traps to EL2 for: stage-2 on, physical interrupts and
- * SErrors routed here, WFI and SMC trapped, EL1 in AArch64. */
+ * SErrors routed here, WFI and SMC trapped, EL1 in AArch64, ID registers
+ * (sanitised), implementation-defined registers and ACTLR_EL1. */
 #define HCR_GUEST                                                              \
     (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_IS |   \
-     HCR_TWI | HCR_TSC | HCR_RW)
-#define CPTR_TZ (1UL << 8) /* SVE is not context-switched: trap it */
+     HCR_TWI | HCR_TSC | HCR_RW | HCR_TID3 | HCR_TIDCP | HCR_TACR)
+/* Not context-switched, so trapped: SVE, trace, activity monitors. */
+#define CPTR_TRAPS ((1UL << 8) | (1UL << 20) | (1UL << 30))
+/* Debug registers (TDA, TDOSA, TDRA) and the PMU (TPM, TPMCR) trap. */
+#define MDCR_TRAPS                                                             \
+    ((1UL << 5) | (1UL << 6) | (1UL << 9) | (1UL << 10) | (1UL << 11))
 
 void boot_primary(const void *dtb);
 void boot_secondary(unsigned int cpu);
@@ -42,7 +47,7 @@ static void pcpu_init(unsigned int cpu)
 {
     struct pcpu *p = &pcpus[cpu];
     unsigned int ppis[] = {GIC_SGI_KICK, arm_plat.timer_hyp_intid,
-                           arm_plat.timer_virt_intid};
+                           arm_plat.timer_virt_intid, 16 + VGIC_MAINT_PPI};
 
     p->id = cpu;
     p->mpidr = arm_plat.mpidr[cpu];
@@ -52,10 +57,12 @@ static void pcpu_init(unsigned int cpu)
 
     SYSREG_WRITE(hcr_el2, HCR_GUEST);
     SYSREG_WRITE(vtcr_el2, vtcr);
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_RES1 | CPTR_TZ);
+    SYSREG_WRITE(cptr_el2, CPTR_EL2_RES1 | CPTR_TRAPS);
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_EL1PCTEN); /* EL1 physical timer traps */
     SYSREG_WRITE(cntvoff_el2, 0);
-    SYSREG_WRITE(mdcr_el2, SYSREG_READ(pmcr_el0) >> 11 & 0x1f); /* HPMN */
+    SYSREG_WRITE(mdcr_el2,
+                 ((SYSREG_READ(pmcr_el0) >> 11) & 0x1f) | MDCR_TRAPS);
+    SYSREG_WRITE(vpidr_el2, SYSREG_READ(midr_el1));
     isb();
     if (gic_cpu_init(arm_plat.gicr_base, arm_plat.gicr_size, p->mpidr, ppis,
                      ARRAY_SIZE(ppis)) != 0) {
@@ -87,7 +94,38 @@ int arch_vm_init(struct vm *vm)
     vm->arch.vttbr =
         ((uint64_t)vm->arch.vmid << 48) | (uint64_t)(uintptr_t)vm->arch.s2.root;
     vm->arch.cntvoff = SYSREG_READ(cntpct_el0);
+    vgic_vm_reset(vm);
     return 0;
+}
+
+int arch_vm_finalize(struct vm *vm)
+{
+    return vgic_vm_add_mmio(vm);
+}
+
+void arch_vm_reset(struct vm *vm)
+{
+    uint64_t vttbr = SYSREG_READ(vttbr_el2);
+    unsigned int i;
+
+    vgic_vm_reset(vm);
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        vgic_vcpu_reset(vm->vcpus[i]);
+    }
+    vm->arch.cntvoff = SYSREG_READ(cntpct_el0);
+    /* The new guest must not hit translations cached for the old one, nor
+     * stale instructions. */
+    SYSREG_WRITE(vttbr_el2, vm->arch.vttbr);
+    isb();
+    __asm__ volatile("tlbi vmalls12e1is\n dsb ish\n ic ialluis\n dsb ish\n isb"
+                     ::: "memory");
+    SYSREG_WRITE(vttbr_el2, vttbr);
+    isb();
+}
+
+void arch_vm_set_irq_line(struct vm *vm, unsigned int spi, bool level)
+{
+    vgic_set_level(vm, NULL, 32 + spi, level);
 }
 
 int arch_vm_map_ram(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size)

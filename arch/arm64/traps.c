@@ -16,7 +16,7 @@
 #include <asm/smccc.h>
 #include <asm/sysreg.h>
 #include <asm/traps.h>
-#include <asm/vgic.h>
+#include <asm/vgic_v3.h>
 #include <hv/arch.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
@@ -28,6 +28,8 @@
 #define FAULT_LOG_LIMIT 4
 
 static unsigned int fault_logged[CONFIG_MAX_VMS];
+
+bool sysreg_emulate(struct vcpu *v, uint64_t esr);
 
 static void log_fault(struct vcpu *v, const char *what, uint64_t addr)
 {
@@ -167,6 +169,11 @@ static void handle_sync(struct vcpu *v)
         log_fault(v, "instruction fetch", fault_ipa());
         inject_abort(v, true, false, SYSREG_READ(far_el2));
         break;
+    case EC_SYSREG:
+        if (sysreg_emulate(v, esr)) {
+            break;
+        }
+        __attribute__((fallthrough)); /* not a register Shoji emulates */
     default:
         if (fault_logged[v->vm->id % CONFIG_MAX_VMS]++ < FAULT_LOG_LIMIT) {
             pr_info("vm %s: %s trap (ESR 0x%lx) at pc 0x%lx: undefined "
@@ -193,17 +200,19 @@ static void handle_irqs(void)
         if (intid == arm_plat.timer_virt_intid &&
             (cur = vcpu_current()) != NULL) {
             /* Stays physically active until the guest deactivates it. */
-            vgic_inject(cur, intid, true);
+            vgic_inject_hw(cur, VGIC_VTIMER_INTID);
             continue;
         }
         gic_deactivate(intid);
         if (intid == arm_plat.timer_hyp_intid) {
             timer_process();
         } else if (intid == GIC_SGI_KICK) {
-            vcpu_request_resched();
+            vcpu_handle_kicks();
         } else if (intid == arm_plat.timer_virt_intid) {
             SYSREG_WRITE(cntv_ctl_el0, 0); /* stray: nobody is loaded */
         }
+        /* The maintenance interrupt only needs the exit it caused: the
+         * list registers are refilled on the way back in. */
     }
 }
 
@@ -219,6 +228,7 @@ struct arch_regs *arch_guest_exit(struct arch_regs *regs, uint64_t kind)
     struct arch_regs *next;
 
     v->nr_exits++;
+    vgic_sync(v);
     switch (kind) {
     case GUEST_EXIT_SYNC:
         handle_sync(v);

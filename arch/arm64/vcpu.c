@@ -8,7 +8,8 @@
 #include <asm/pcpu.h>
 #include <asm/sysreg.h>
 #include <asm/traps.h>
-#include <asm/vgic.h>
+#include <asm/vgic_v3.h>
+#include <asm/vptimer.h>
 #include <hv/arch.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
@@ -22,17 +23,27 @@
 uint64_t arch_ns_to_ticks(uint64_t ns);
 uint64_t arch_ticks_to_ns(uint64_t ticks);
 
+void arch_vcpu_create(struct vcpu *v)
+{
+    vgic_vcpu_reset(v);
+    vptimer_init(v);
+}
+
 void arch_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
     struct arch_vcpu *a = &v->arch;
 
-    memset(a, 0, sizeof(*a));
+    memset(&a->regs, 0, sizeof(a->regs));
+    memset(&a->sys, 0, sizeof(a->sys));
     a->regs.pc = entry;
     a->regs.pstate = PSR_MODE_EL1H | PSR_DAIF;
     a->regs.x[0] = arg;
     a->sys.sctlr_el1 = SCTLR_EL1_RESET;
     a->sys.cpacr_el1 = CPACR_FPEN;
     a->sys.vmpidr_el2 = MPIDR_RES1 | v->id;
+    a->cntv_ctl = 0;
+    a->cntv_cval = 0;
+    vptimer_init(v);
 }
 
 struct arch_regs *arch_vcpu_regs(struct vcpu *v)
@@ -75,9 +86,11 @@ void arch_vcpu_load(struct vcpu *v)
     LOAD(csselr_el1);
     LOAD(mdscr_el1);
     LOAD(vmpidr_el2);
+    /* Active state of a forwarded timer interrupt first, so the timer
+     * cannot raise a second physical interrupt for the same event. */
+    vgic_restore(v);
     SYSREG_WRITE(cntv_cval_el0, v->arch.cntv_cval);
     SYSREG_WRITE(cntv_ctl_el0, v->arch.cntv_ctl);
-    vgic_restore(v);
     isb();
     this_pcpu()->regs = &v->arch.regs;
 }
@@ -120,12 +133,17 @@ void arch_vcpu_put(struct vcpu *v)
 
 bool arch_vcpu_irq_pending(struct vcpu *v)
 {
-    uint64_t ctl = SYSREG_READ(cntv_ctl_el0);
+    uint64_t ctl;
 
     if (vgic_irq_pending(v)) {
         return true;
     }
+    if (!__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE) ||
+        v != vcpu_current()) {
+        return false;
+    }
     /* The timer condition holds: its interrupt is about to be taken. */
+    ctl = SYSREG_READ(cntv_ctl_el0);
     return (ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK | CNT_CTL_ISTATUS)) ==
            (CNT_CTL_ENABLE | CNT_CTL_ISTATUS);
 }
@@ -134,9 +152,6 @@ uint64_t arch_vcpu_next_timer_ns(struct vcpu *v)
 {
     uint64_t ns;
 
-    if (v->arch.vgic.pending != 0) {
-        return 1; /* something is already waiting: wake at once */
-    }
     if ((v->arch.cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) !=
         CNT_CTL_ENABLE) {
         return 0;

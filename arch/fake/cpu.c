@@ -27,4 +27,5 @@ void fake_arch_reset(void)
 {
     fake_cpu = 0;
     fake_timer_reset();
+    fake_irq_reset();
 }

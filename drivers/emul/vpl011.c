@@ -5,6 +5,8 @@
  * VM's console line under the model's lock.
  */
 #include <drivers/vpl011.h>
+#include <hv/arch.h>
+#include <hv/config.h>
 #include <hv/errno.h>
 
 #define UARTDR 0x000
@@ -33,9 +35,27 @@ static const uint8_t vpl011_ids[8] = {
     0x0d, 0xf0, 0x05, 0xb1, /* PCellID0..3 */
 };
 
-void vpl011_init(struct vpl011 *u, struct console_line *line, const char *name)
+/* Raw interrupt status: transmit always has room, receive never has data. */
+static uint32_t vpl011_ris(const struct vpl011 *u)
+{
+    (void)u;
+    return RIS_TXRIS;
+}
+
+/* Drives the interrupt line; call without u->lock held. */
+static void vpl011_update_irq(struct vpl011 *u, bool level)
+{
+    if (u->vm != NULL) {
+        arch_vm_set_irq_line(u->vm, VM_UART_SPI, level);
+    }
+}
+
+void vpl011_init(struct vpl011 *u, struct vm *vm, struct console_line *line,
+                 const char *name)
 {
     u->lock = (struct spinlock)SPINLOCK_INIT;
+    u->vm = vm;
+    u->irq_level = false;
     u->line = line;
     u->name = name;
     u->cr = 0x300; /* TXE | RXE, as after reset */
@@ -86,10 +106,10 @@ int vpl011_read(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
         r = u->imsc;
         break;
     case UARTRIS:
-        r = RIS_TXRIS;
+        r = vpl011_ris(u);
         break;
     case UARTMIS:
-        r = RIS_TXRIS & u->imsc;
+        r = vpl011_ris(u) & u->imsc;
         break;
     case UARTDMACR:
         r = u->dmacr;
@@ -111,6 +131,8 @@ int vpl011_write(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
 {
     struct vpl011 *u = dev;
     uint32_t w = (uint32_t)val;
+    bool level;
+    bool changed;
 
     if (size > 4 || (off & (size - 1)) != 0) {
         return -HV_EFAULT;
@@ -144,6 +166,12 @@ int vpl011_write(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
     default:
         break; /* ICR, RSR clears and read-only registers: ignored */
     }
+    level = (vpl011_ris(u) & u->imsc) != 0;
+    changed = level != u->irq_level;
+    u->irq_level = level;
     spin_unlock(&u->lock);
+    if (changed) {
+        vpl011_update_irq(u, level);
+    }
     return 0;
 }

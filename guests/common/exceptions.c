@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "exceptions.h"
+#include "gic.h"
 #include "hvc.h"
 #include "sysreg.h"
 #include "uart.h"
@@ -39,6 +40,7 @@ void exc_set_timer_callback(void (*fn)(void))
 
 void exc_irq_init(void)
 {
+    gic_init(INTID_VTIMER);
     SYSREG_WRITE(ICC_SRE_EL1, 0x7);
     isb();
     SYSREG_WRITE(ICC_PMR_EL1, 0xff);

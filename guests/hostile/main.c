@@ -2,7 +2,8 @@
 /*
  * hostile: a guest that tries to escape its stage-2 sandbox. It loads from
  * and stores to every 2 MiB step of IPA space above its RAM up to 0x80000000
- * and to the QEMU virt devices it was not given (flash, GIC, RTC, fw_cfg,
+ * and to the QEMU virt devices it was not given (flash, GIC ITS, other
+ * vCPUs' redistributors, RTC, fw_cfg,
  * virtio-mmio, high memory), and branches outside its RAM. Each access must
  * fault exactly once with FAR == the address, and loads must return no
  * data. It also calls the hypervisor with bad arguments: console buffers
@@ -257,8 +258,10 @@ int main(void *dtb)
     const struct hostile_region regions[] = {
         {"above-ram", ram_end, HOSTILE_SWEEP_END, true},
         {"flash", 0x0, 0x1, true},
-        {"gic-dist", 0x08000000, 0x08000001, false},
-        {"gic-redist", 0x080a0000, 0x080a0001, false},
+        /* Its GICD and its own redistributor are emulated; the ITS window
+         * and the redistributor frame after its own are not. */
+        {"gic-its", 0x08080000, 0x08080001, false},
+        {"gic-redist-next", 0x080c0000, 0x080c0001, false},
         {"rtc", 0x09010000, 0x09010001, false},
         {"fw_cfg", 0x09020000, 0x09020001, false},
         {"virtio-mmio", 0x0a000000, 0x0a000001, false},

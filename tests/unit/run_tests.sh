@@ -17,7 +17,8 @@ trap 'rm -f "$log"' EXIT
 start=$(date +%s.%N)
 for bin in "$@"; do
     name=$(basename "$bin")
-    "$bin" >"$log" 2>&1
+    # A hung binary is stopped after a while and counts as crashed.
+    timeout "${UNIT_TIMEOUT:-120}" "$bin" >"$log" 2>&1
     rc=$?
     cat "$log"
     total=$(sed -n 's/^\[==========\] Running \([0-9]*\) test.*/\1/p' \

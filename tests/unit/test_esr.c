@@ -12,9 +12,9 @@
 static uint64_t dabt(unsigned int sas, bool sse, unsigned int srt, bool sf,
                      bool wnr, unsigned int fsc)
 {
-    uint64_t iss = (1UL << 24) | ((uint64_t)sas << 22) |
-                   ((uint64_t)sse << 21) | ((uint64_t)srt << 16) |
-                   ((uint64_t)sf << 15) | ((uint64_t)wnr << 6) | fsc;
+    uint64_t iss = (1UL << 24) | ((uint64_t)sas << 22) | ((uint64_t)sse << 21) |
+                   ((uint64_t)srt << 16) | ((uint64_t)sf << 15) |
+                   ((uint64_t)wnr << 6) | fsc;
 
     return ((uint64_t)EC_DABT_LOW << ESR_EC_SHIFT) | ESR_IL | iss;
 }
@@ -25,10 +25,10 @@ static void test_dabt_sizes(void **state)
     unsigned int sas;
 
     for (sas = 0; sas < 4; sas++) {
-        struct esr_dabt ld = esr_decode_dabt(dabt(sas, false, 3, sas == 3,
-                                                  false, 0x07));
-        struct esr_dabt st = esr_decode_dabt(dabt(sas, false, 4, false,
-                                                  true, 0x06));
+        struct esr_dabt ld =
+            esr_decode_dabt(dabt(sas, false, 3, sas == 3, false, 0x07));
+        struct esr_dabt st =
+            esr_decode_dabt(dabt(sas, false, 4, false, true, 0x06));
 
         assert_true(ld.valid);
         assert_false(ld.write);
@@ -93,17 +93,15 @@ static void test_dabt_no_isv(void **state)
 
 static void test_dabt_s1ptw(void **state)
 {
-    struct esr_dabt d = esr_decode_dabt(dabt(2, false, 0, false, false,
-                                             0x05) |
-                                        (1UL << 7));
+    struct esr_dabt d =
+        esr_decode_dabt(dabt(2, false, 0, false, false, 0x05) | (1UL << 7));
 
     assert_true(d.s1ptw);
     assert_int_equal(d.fsc, 0x05);
     assert_true(esr_fsc_is_translation(d.fsc));
     assert_false(esr_fsc_is_translation(FSC_SEA));
     /* The EC is not part of the ISS decoding. */
-    assert_int_equal(esr_ec(dabt(0, false, 0, false, false, 0)),
-                     EC_DABT_LOW);
+    assert_int_equal(esr_ec(dabt(0, false, 0, false, false, 0)), EC_DABT_LOW);
     assert_int_equal(esr_iss(UINT64_MAX), ESR_ISS_MASK);
 }
 
@@ -135,8 +133,8 @@ static void test_make_abort(void **state)
     /* An FSC wider than 6 bits must not leak into other ISS fields. */
     e = esr_make_abort(false, false, false, 0xffu);
     assert_int_equal(e & 0x3f, 0x3f);
-    assert_int_equal(e & ~0x3fUL, ((uint64_t)EC_DABT_LOW << ESR_EC_SHIFT) |
-                                      ESR_IL);
+    assert_int_equal(e & ~0x3fUL,
+                     ((uint64_t)EC_DABT_LOW << ESR_EC_SHIFT) | ESR_IL);
 }
 
 static void test_ec_names(void **state)

@@ -16,8 +16,8 @@ struct fake_dev {
     unsigned int writes;
 };
 
-static int dev_read(void *dev, struct vcpu *v, uint64_t off,
-                    unsigned int size, uint64_t *val)
+static int dev_read(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
+                    uint64_t *val)
 {
     struct fake_dev *d = dev;
 
@@ -28,8 +28,8 @@ static int dev_read(void *dev, struct vcpu *v, uint64_t off,
     return 0;
 }
 
-static int dev_write(void *dev, struct vcpu *v, uint64_t off,
-                     unsigned int size, uint64_t val)
+static int dev_write(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
+                     uint64_t val)
 {
     struct fake_dev *d = dev;
 

@@ -96,8 +96,7 @@ static void test_exhaustion(void **state)
     uint64_t pa;
     size_t n = 0;
 
-    assert_int_equal(page_pool_alloc(&f->pool, POOL_PAGES + 1, PAGE_SIZE,
-                                     &pa),
+    assert_int_equal(page_pool_alloc(&f->pool, POOL_PAGES + 1, PAGE_SIZE, &pa),
                      -HV_ENOMEM);
     assert_int_equal(f->pool.free_pages, POOL_PAGES);
     while (page_pool_alloc(&f->pool, 1, PAGE_SIZE, &pa) == 0) {
@@ -106,8 +105,7 @@ static void test_exhaustion(void **state)
     }
     assert_int_equal(n, POOL_PAGES);
     assert_int_equal(f->pool.free_pages, 0);
-    assert_int_equal(page_pool_alloc(&f->pool, 1, PAGE_SIZE, &pa),
-                     -HV_ENOMEM);
+    assert_int_equal(page_pool_alloc(&f->pool, 1, PAGE_SIZE, &pa), -HV_ENOMEM);
 }
 
 static void test_exhaustion_by_alignment(void **state)
@@ -119,8 +117,7 @@ static void test_exhaustion_by_alignment(void **state)
     assert_int_equal(page_pool_alloc(&f->pool, 512, SZ_2M, &pa), 0);
     assert_int_equal(page_pool_alloc(&f->pool, 512, SZ_2M, &pa), 0);
     assert_int_equal(page_pool_alloc(&f->pool, 512, SZ_2M, &pa), 0);
-    assert_int_equal(page_pool_alloc(&f->pool, 512, SZ_2M, &pa),
-                     -HV_ENOMEM);
+    assert_int_equal(page_pool_alloc(&f->pool, 512, SZ_2M, &pa), -HV_ENOMEM);
     assert_int_equal(page_pool_alloc(&f->pool, 1, SZ_1G, &pa), -HV_ENOMEM);
     assert_int_equal(f->pool.free_pages, POOL_PAGES - 3 * 512);
 }
@@ -181,8 +178,7 @@ static void test_reserve_whole_and_more(void **state)
 
     page_pool_reserve(&f->pool, 0, 0x100000000UL);
     assert_int_equal(f->pool.free_pages, 0);
-    assert_int_equal(page_pool_alloc(&f->pool, 1, PAGE_SIZE, &pa),
-                     -HV_ENOMEM);
+    assert_int_equal(page_pool_alloc(&f->pool, 1, PAGE_SIZE, &pa), -HV_ENOMEM);
 }
 
 static void test_invalid_arguments(void **state)
@@ -190,8 +186,7 @@ static void test_invalid_arguments(void **state)
     struct fixture *f = *state;
     uint64_t pa = 0x1234;
 
-    assert_int_equal(page_pool_alloc(&f->pool, 0, PAGE_SIZE, &pa),
-                     -HV_EINVAL);
+    assert_int_equal(page_pool_alloc(&f->pool, 0, PAGE_SIZE, &pa), -HV_EINVAL);
     assert_int_equal(page_pool_alloc(&f->pool, 1, 0, &pa), -HV_EINVAL);
     assert_int_equal(page_pool_alloc(&f->pool, 1, 2048, &pa), -HV_EINVAL);
     assert_int_equal(page_pool_alloc(&f->pool, 1, 3 * PAGE_SIZE, &pa),
@@ -222,8 +217,7 @@ static void test_reuse_after_free(void **state)
     page_pool_free(&f->pool, b, 4);
     page_pool_free(&f->pool, c, 5);
     assert_int_equal(f->pool.free_pages, POOL_PAGES);
-    assert_int_equal(page_pool_alloc(&f->pool, POOL_PAGES, PAGE_SIZE, &a),
-                     0);
+    assert_int_equal(page_pool_alloc(&f->pool, POOL_PAGES, PAGE_SIZE, &a), 0);
     assert_int_equal(a, POOL_BASE);
 }
 
@@ -258,8 +252,7 @@ static void test_random_no_overlap(void **state)
     memset(shadow, 0, sizeof(shadow));
     srand(12345);
     for (round = 0; round < 20000; round++) {
-        bool do_alloc = nr_live == 0 ||
-                        (nr_live < LIVE_MAX && rand() % 3 != 0);
+        bool do_alloc = nr_live == 0 || (nr_live < LIVE_MAX && rand() % 3 != 0);
 
         if (do_alloc) {
             size_t nr = 1 + (size_t)(rand() % 64);

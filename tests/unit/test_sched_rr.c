@@ -192,7 +192,7 @@ static void test_lone_unit_keeps_running(void **state)
         now += SLICE_NS;
     }
     /* Yielding with nobody else runnable keeps it on the CPU. */
-    sched_yield(&f->s, &f->u[2], now);
+    sched_yield_unit(&f->s, &f->u[2], now);
     d = sched_pick_next(&f->s, 0, now + MS);
     assert_ptr_equal(d.unit, &f->u[2]);
     assert_true(d.run_ns > 0);
@@ -291,7 +291,7 @@ static void test_yield(void **state)
     sched_wake(&f->s, &f->u[1], 0);
     d = sched_pick_next(&f->s, 0, 0);
     assert_ptr_equal(d.unit, &f->u[0]);
-    sched_yield(&f->s, &f->u[0], MS);
+    sched_yield_unit(&f->s, &f->u[0], MS);
     d = sched_pick_next(&f->s, 0, MS);
     assert_ptr_equal(d.unit, &f->u[1]);
     assert_int_equal(d.run_ns, SLICE_NS);
@@ -337,6 +337,7 @@ static void test_fair_shares(void **state)
     struct fixture *f = *state;
     uint64_t now = 0;
     uint64_t end = 1000 * MS;
+    unsigned int picks = 0;
     unsigned int i;
 
     for (i = 0; i < 3; i++) {
@@ -347,8 +348,8 @@ static void test_fair_shares(void **state)
 
         assert_non_null(d.unit);
         assert_true(d.run_ns > 0 && d.run_ns <= SLICE_NS);
-        /* Sometimes come back early, as after an unrelated interrupt. */
-        now += (now / SLICE_NS) % 7 == 3 ? d.run_ns / 3 : d.run_ns;
+        /* Every 7th pick comes back early, as after another interrupt. */
+        now += ++picks % 7 == 3 ? d.run_ns / 3 + 1 : d.run_ns;
     }
     sched_pick_next(&f->s, 0, now);
     for (i = 0; i < 3; i++) {

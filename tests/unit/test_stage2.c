@@ -93,16 +93,14 @@ static void test_block_when_aligned(void **state)
     uint64_t pa;
     uint64_t desc;
 
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x80000000, 2 * SZ_2M,
-                                S2_ATTR_RAM),
-                     0);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000, 0x80000000, 2 * SZ_2M, S2_ATTR_RAM), 0);
     /* Root, one level-2 table; no level-3 table for blocks. */
     assert_int_equal(f->s2.nr_tables, 2);
     assert_true(stage2_lookup(&f->s2, 0x40000000, &pa, &desc));
     assert_int_equal(pa, 0x80000000);
     check_leaf(desc, S2_ATTR_RAM, false);
-    assert_true(stage2_lookup(&f->s2, 0x40000000 + SZ_2M + 0x1234, &pa,
-                              &desc));
+    assert_true(stage2_lookup(&f->s2, 0x40000000 + SZ_2M + 0x1234, &pa, &desc));
     assert_int_equal(pa, 0x80000000 + SZ_2M + 0x1234);
     check_leaf(desc, S2_ATTR_RAM, false);
     assert_false(stage2_lookup(&f->s2, 0x40000000 + 2 * SZ_2M, &pa, &desc));
@@ -115,9 +113,8 @@ static void test_pages_when_unaligned(void **state)
     uint64_t desc;
 
     /* The PA is only page aligned: no block may be used. */
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x80001000, SZ_2M,
-                                S2_ATTR_RAM),
-                     0);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000, 0x80001000, SZ_2M, S2_ATTR_RAM), 0);
     assert_int_equal(f->s2.nr_tables, 3);
     assert_true(stage2_lookup(&f->s2, 0x40000000, &pa, &desc));
     assert_int_equal(pa, 0x80001000);
@@ -141,8 +138,7 @@ static void test_mixed_blocks_and_pages(void **state)
     assert_true(stage2_lookup(&f->s2, 0x40000000, &pa, &desc));
     assert_int_equal(pa, 0x40000000);
     check_leaf(desc, S2_ATTR_RAM, false);
-    assert_true(stage2_lookup(&f->s2, 0x40000000 + SZ_2M + 0x1000, &pa,
-                              &desc));
+    assert_true(stage2_lookup(&f->s2, 0x40000000 + SZ_2M + 0x1000, &pa, &desc));
     check_leaf(desc, S2_ATTR_RAM, true);
     assert_false(stage2_lookup(&f->s2, base + size, NULL, NULL));
     assert_false(stage2_lookup(&f->s2, base - PAGE_SIZE, NULL, NULL));
@@ -154,9 +150,8 @@ static void test_device_attributes(void **state)
     uint64_t pa;
     uint64_t desc;
 
-    assert_int_equal(stage2_map(&f->s2, 0x08000000, 0x08000000, 0x10000,
-                                S2_ATTR_DEVICE),
-                     0);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x08000000, 0x08000000, 0x10000, S2_ATTR_DEVICE), 0);
     assert_true(stage2_lookup(&f->s2, 0x0800f004, &pa, &desc));
     assert_int_equal(pa, 0x0800f004);
     check_leaf(desc, S2_ATTR_DEVICE, true);
@@ -173,9 +168,8 @@ static void test_lookup_unmapped(void **state)
     assert_false(stage2_lookup(&f->s2, 0x40000000, &pa, &desc));
     assert_int_equal(pa, 0xdead);
     assert_int_equal(desc, 0xbeef);
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x40000000, PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     0);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000, 0x40000000, PAGE_SIZE, S2_ATTR_RAM), 0);
     /* Same level-3 table, neighbouring entry. */
     assert_false(stage2_lookup(&f->s2, 0x40001000, NULL, NULL));
     /* Beyond the IPA space. */
@@ -202,31 +196,30 @@ static void test_overlap_refused(void **state)
 
     assert_non_null(before);
     assert_non_null(after);
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x80000000, SZ_2M,
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000, 0x80000000, SZ_2M, S2_ATTR_RAM), 0);
+    assert_int_equal(stage2_map(&f->s2, 0x40400000 + 0x5000, 0x90005000, 0x2000,
                                 S2_ATTR_RAM),
-                     0);
-    assert_int_equal(stage2_map(&f->s2, 0x40400000 + 0x5000, 0x90005000,
-                                0x2000, S2_ATTR_RAM),
                      0);
     tables = f->tp.nr;
     snapshot(f, before);
 
     /* Ends inside the block: the free pages before it must stay free. */
-    assert_int_equal(stage2_map(&f->s2, 0x40000000 - 0x4000, 0x1000000,
-                                0x5000, S2_ATTR_RAM),
-                     -HV_EEXIST);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000 - 0x4000, 0x1000000, 0x5000, S2_ATTR_RAM),
+        -HV_EEXIST);
     /* Whole range covering the block. */
-    assert_int_equal(stage2_map(&f->s2, 0x3fe00000, 0x3fe00000, 3 * SZ_2M,
-                                S2_ATTR_RAM),
-                     -HV_EEXIST);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x3fe00000, 0x3fe00000, 3 * SZ_2M, S2_ATTR_RAM),
+        -HV_EEXIST);
     /* A page over the second page of the small mapping, as a block. */
-    assert_int_equal(stage2_map(&f->s2, 0x40400000, 0x40400000, SZ_2M,
-                                S2_ATTR_RAM),
-                     -HV_EEXIST);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40400000, 0x40400000, SZ_2M, S2_ATTR_RAM),
+        -HV_EEXIST);
     /* Exactly the same page again. */
-    assert_int_equal(stage2_map(&f->s2, 0x40406000, 0x40406000, PAGE_SIZE,
-                                S2_ATTR_DEVICE),
-                     -HV_EEXIST);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40406000, 0x40406000, PAGE_SIZE, S2_ATTR_DEVICE),
+        -HV_EEXIST);
 
     assert_int_equal(f->tp.nr, tables);
     snapshot(f, after);
@@ -242,36 +235,33 @@ static void test_bad_arguments(void **state)
     struct fixture *f = *state;
     uint64_t top = 1UL << 39;
 
-    assert_int_equal(stage2_map(&f->s2, 0x40000800, 0x40000000, PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     -HV_EINVAL);
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x40000010, PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     -HV_EINVAL);
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x40000000, 0x1800,
-                                S2_ATTR_RAM),
-                     -HV_EINVAL);
-    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x40000000, 0,
-                                S2_ATTR_RAM),
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000800, 0x40000000, PAGE_SIZE, S2_ATTR_RAM),
+        -HV_EINVAL);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000, 0x40000010, PAGE_SIZE, S2_ATTR_RAM),
+        -HV_EINVAL);
+    assert_int_equal(
+        stage2_map(&f->s2, 0x40000000, 0x40000000, 0x1800, S2_ATTR_RAM),
+        -HV_EINVAL);
+    assert_int_equal(stage2_map(&f->s2, 0x40000000, 0x40000000, 0, S2_ATTR_RAM),
                      -HV_EINVAL);
     assert_int_equal(stage2_map(&f->s2, top, 0, PAGE_SIZE, S2_ATTR_RAM),
                      -HV_EINVAL);
-    assert_int_equal(stage2_map(&f->s2, top - PAGE_SIZE, 0, 2 * PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     -HV_EINVAL);
+    assert_int_equal(
+        stage2_map(&f->s2, top - PAGE_SIZE, 0, 2 * PAGE_SIZE, S2_ATTR_RAM),
+        -HV_EINVAL);
     /* size so large that ipa + size wraps around. */
-    assert_int_equal(stage2_map(&f->s2, PAGE_SIZE, 0, 0UL - PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     -HV_EINVAL);
+    assert_int_equal(
+        stage2_map(&f->s2, PAGE_SIZE, 0, 0UL - PAGE_SIZE, S2_ATTR_RAM),
+        -HV_EINVAL);
     /* PA beyond 48 bits cannot be put in a descriptor. */
-    assert_int_equal(stage2_map(&f->s2, 0, 1UL << 48, PAGE_SIZE,
-                                S2_ATTR_RAM),
+    assert_int_equal(stage2_map(&f->s2, 0, 1UL << 48, PAGE_SIZE, S2_ATTR_RAM),
                      -HV_EINVAL);
     assert_int_equal(stage2_map(&f->s2, 0, 0, PAGE_SIZE, 2), -HV_EINVAL);
     /* The last page of the IPA space is fine. */
-    assert_int_equal(stage2_map(&f->s2, top - PAGE_SIZE, 0, PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     0);
+    assert_int_equal(
+        stage2_map(&f->s2, top - PAGE_SIZE, 0, PAGE_SIZE, S2_ATTR_RAM), 0);
     assert_true(stage2_lookup(&f->s2, top - 1, NULL, NULL));
     assert_int_equal(f->tp.nr, 3);
 }
@@ -293,9 +283,9 @@ static void test_ipa_bits_range(void **state)
         assert_int_equal(stage2_init(&s2, bits, pool_alloc, &tp), 0);
         assert_int_equal(s2.nr_tables, 1);
         /* The top of a 32-bit space is refused by a 32-bit table. */
-        assert_int_equal(stage2_map(&s2, 1UL << bits, 0, PAGE_SIZE,
-                                    S2_ATTR_RAM),
-                         -HV_EINVAL);
+        assert_int_equal(
+            stage2_map(&s2, 1UL << bits, 0, PAGE_SIZE, S2_ATTR_RAM),
+            -HV_EINVAL);
         assert_int_equal(stage2_map(&s2, (1UL << bits) - PAGE_SIZE, 0,
                                     PAGE_SIZE, S2_ATTR_RAM),
                          0);
@@ -315,17 +305,16 @@ static void test_alloc_failure(void **state)
 
     tp.budget = 2; /* root and one level-2 table, no level-3 table */
     assert_int_equal(stage2_init(&s2, 39, pool_alloc, &tp), 0);
-    assert_int_equal(stage2_map(&s2, 0x40000000, 0x40000000, SZ_2M,
-                                S2_ATTR_RAM),
-                     0);
-    assert_int_equal(stage2_map(&s2, 0x40200000, 0x40201000, PAGE_SIZE,
-                                S2_ATTR_RAM),
-                     -HV_ENOMEM);
+    assert_int_equal(
+        stage2_map(&s2, 0x40000000, 0x40000000, SZ_2M, S2_ATTR_RAM), 0);
+    assert_int_equal(
+        stage2_map(&s2, 0x40200000, 0x40201000, PAGE_SIZE, S2_ATTR_RAM),
+        -HV_ENOMEM);
     assert_false(stage2_lookup(&s2, 0x40200000, NULL, NULL));
     /* A new 1 GiB region needs a new level-2 table. */
-    assert_int_equal(stage2_map(&s2, 0x80000000, 0x80000000, SZ_2M,
-                                S2_ATTR_RAM),
-                     -HV_ENOMEM);
+    assert_int_equal(
+        stage2_map(&s2, 0x80000000, 0x80000000, SZ_2M, S2_ATTR_RAM),
+        -HV_ENOMEM);
     assert_true(stage2_lookup(&s2, 0x40000000, NULL, NULL));
     for (i = 0; i < tp.nr; i++) {
         free(tp.pages[i]);
@@ -338,14 +327,14 @@ static void test_vtcr(void **state)
     uint64_t v = stage2_vtcr(&f->s2, 2);
     struct stage2 s32 = f->s2;
 
-    assert_int_equal(v & 0x3f, 64 - 39);         /* T0SZ */
-    assert_int_equal((v >> 6) & 3, 1);           /* SL0: level 1 */
-    assert_int_equal((v >> 14) & 3, 0);          /* TG0: 4 KiB */
-    assert_int_equal((v >> 16) & 7, 2);          /* PS */
-    assert_true(v & (1UL << 31));                /* RES1 */
-    assert_int_equal((v >> 8) & 3, 1);           /* IRGN0 */
-    assert_int_equal((v >> 10) & 3, 1);          /* ORGN0 */
-    assert_int_equal((v >> 12) & 3, 3);          /* SH0 */
+    assert_int_equal(v & 0x3f, 64 - 39); /* T0SZ */
+    assert_int_equal((v >> 6) & 3, 1);   /* SL0: level 1 */
+    assert_int_equal((v >> 14) & 3, 0);  /* TG0: 4 KiB */
+    assert_int_equal((v >> 16) & 7, 2);  /* PS */
+    assert_true(v & (1UL << 31));        /* RES1 */
+    assert_int_equal((v >> 8) & 3, 1);   /* IRGN0 */
+    assert_int_equal((v >> 10) & 3, 1);  /* ORGN0 */
+    assert_int_equal((v >> 12) & 3, 3);  /* SH0 */
 
     assert_int_equal((stage2_vtcr(&f->s2, 0) >> 16) & 7, 0);
     assert_int_equal((stage2_vtcr(&f->s2, 5) >> 16) & 7, 5);

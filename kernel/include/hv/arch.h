@@ -48,8 +48,40 @@ void arch_timer_set_deadline(uint64_t deadline_ns);
 /* --- VMs and vCPUs ----------------------------------------------------------
  */
 
-/** Creates the VM's stage-2 tables and VMID. 0 or -HV_E*. */
+/** Creates the VM's stage-2 tables, VMID and interrupt controller. */
 int arch_vm_init(struct vm *vm);
+
+/** After the vCPUs exist: registers the VM's arch devices (vGIC). */
+int arch_vm_finalize(struct vm *vm);
+
+/**
+ * Resets the VM's arch state for a reboot (interrupt controller, timers,
+ * cached translations). No vCPU of the VM may be loaded anywhere.
+ */
+void arch_vm_reset(struct vm *vm);
+
+/** Sets the level of shared interrupt spi (0-based SPI number). */
+void arch_vm_set_irq_line(struct vm *vm, unsigned int spi, bool level);
+
+/**
+ * Where a kernel image goes in guest RAM: its offset from the RAM base
+ * and how much memory it occupies once running (its BSS included), from
+ * the image's own header if it has one. -HV_EINVAL for a bad header.
+ */
+int arch_image_layout(const void *image, size_t size, uint64_t *offset,
+                      uint64_t *span);
+
+/**
+ * Writes the guest's device tree (memory, CPUs, interrupt controller,
+ * timer, console, /chosen) into buf. 0, -HV_E2BIG or -HV_EINVAL.
+ */
+struct vm_boot;
+int arch_vm_build_dt(const struct vm *vm, const struct vm_boot *boot,
+                     void *buf, size_t size);
+
+/** Makes memory the hypervisor wrote visible to a guest with its caches
+ * off (clean to the point of coherency). */
+void arch_clean_dcache(const void *p, size_t size);
 
 /**
  * Maps [ipa, ipa + size) to [pa, pa + size) as normal RAM in the VM's
@@ -57,7 +89,10 @@ int arch_vm_init(struct vm *vm);
  */
 int arch_vm_map_ram(struct vm *vm, ipaddr_t ipa, paddr_t pa, uint64_t size);
 
-/** Resets a vCPU's state to enter at entry (EL1h, MMU off) with x0 = arg. */
+/** Once, when a vCPU is created: its interrupt controller state. */
+void arch_vcpu_create(struct vcpu *v);
+
+/** Resets a vCPU's registers to enter at entry (EL1h, MMU off), x0 = arg. */
 void arch_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t arg);
 
 /** Loads a vCPU's state onto this CPU (stage-2, EL1 sysregs, vGIC, timer). */

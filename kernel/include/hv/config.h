@@ -5,8 +5,8 @@
  *
  *   vms { NAME { compatible = "shoji,vm"; memory-size = <hi lo>;
  *                vcpus = <n>; cpu-affinity = <pcpu...>;
- *                kernel = /incbin/("img"); console = "pl011";
- *                bootargs = "..."; }; };
+ *                kernel = /incbin/("img"); initrd = /incbin/("rd");
+ *                console = "pl011"; bootargs = "..."; }; };
  *
  * and /chosen { scheduler = "rr"; }. Parsing validates everything, so a
  * VM that is started is known to be well formed.
@@ -20,6 +20,7 @@
 #define VM_RAM_IPA 0x40000000UL
 #define VM_RAM_ALIGN (1UL << 21)
 #define VM_UART_IPA 0x09000000UL
+#define VM_UART_SPI 1 /* its interrupt: SPI 1, INTID 33 */
 
 struct vm_config {
     char name[VM_NAME_MAX];
@@ -28,6 +29,8 @@ struct vm_config {
     unsigned int affinity[CONFIG_MAX_VCPUS_PER_VM];
     const void *kernel; /* points into the setup blob */
     size_t kernel_size;
+    const void *initrd; /* optional, NULL when absent */
+    size_t initrd_size;
     bool console_pl011;
     char bootargs[VM_BOOTARGS_MAX];
 };

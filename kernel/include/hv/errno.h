@@ -5,6 +5,7 @@
 #define HV_EPERM 1
 #define HV_ENOENT 2
 #define HV_EIO 5
+#define HV_EAGAIN 11
 #define HV_E2BIG 7
 #define HV_ENOMEM 12
 #define HV_EFAULT 14

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Virtual CPUs. A vCPU is pinned to one physical CPU (its `pcpu`) and only
- * that CPU loads, runs, blocks or wakes it, so its state needs no lock.
+ * Virtual CPUs.
+ *
+ * A vCPU is pinned to one physical CPU (its `pcpu`, the owner). Only the
+ * owner loads, runs, blocks, wakes, starts it and tells the scheduler
+ * about it. Other CPUs change a vCPU only through its atomically written
+ * `state` (stop), `start_pending` (PSCI CPU_ON) or its interrupt state, and
+ * then call vcpu_kick(), which makes the owner re-examine it.
  */
 #pragma once
 
@@ -13,9 +18,10 @@
 struct vm;
 
 enum vcpu_state {
-    VCPU_RUNNABLE, /* waiting in its CPU's run queue, or running */
+    VCPU_OFF,      /* powered off: not started yet, or PSCI CPU_OFF */
+    VCPU_RUNNABLE, /* in its CPU's run queue, or running */
     VCPU_BLOCKED,  /* in WFI until an interrupt arrives */
-    VCPU_STOPPED,  /* its VM stopped */
+    VCPU_STOPPED,  /* its VM stopped or is being reset */
 };
 
 struct vcpu {
@@ -24,15 +30,24 @@ struct vcpu {
     struct vm *vm;
     unsigned int id;
     unsigned int pcpu;
-    enum vcpu_state state;
+    enum vcpu_state state; /* atomic */
+    bool loaded;           /* atomic: its state is on its CPU */
+    bool kick;             /* atomic: the owner must re-examine it */
+    bool start_pending;    /* PSCI CPU_ON accepted, owner to start it */
+    uint64_t start_entry;
+    uint64_t start_arg;
+    bool sched_awake; /* what the scheduler was last told (owner only) */
     struct sched_unit unit;
     struct timer_event wake_timer;
     uint64_t nr_exits;
 };
 
-/** Creates vCPU id of vm on pcpu, entering at entry with x0 = arg. */
+/** Initialises the scheduler instance for nr_cpus CPUs. 0 or -HV_EINVAL. */
+int vcpu_sched_init(const char *policy, unsigned int nr_cpus);
+
+/** Creates vCPU id of vm, pinned to pcpu, powered off. */
 int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
-                uint64_t entry, uint64_t arg, struct vcpu **out);
+                struct vcpu **out);
 
 /** The vCPU loaded on this CPU, or NULL when idle. */
 struct vcpu *vcpu_current(void);
@@ -43,10 +58,22 @@ void vcpu_wfi(struct vcpu *v);
 /** Guest asked to give up its slice. */
 void vcpu_yield(struct vcpu *v);
 
-/** Makes a blocked vCPU runnable again (on its own CPU). */
+/** Owner only: makes a blocked vCPU runnable again. */
 void vcpu_wake(struct vcpu *v);
 
-/** Marks a vCPU stopped and takes it off its run queue. */
+/** Any CPU: asks v's owner to re-examine it (start, stop, interrupts). */
+void vcpu_kick(struct vcpu *v);
+
+/**
+ * Any CPU: powers v on at entry with x0 = arg (PSCI CPU_ON). Returns 0,
+ * -HV_EBUSY when it is on, -HV_EAGAIN when a start is already pending.
+ */
+int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t arg);
+
+/** Owner, v current: powers v off (PSCI CPU_OFF). */
+void vcpu_power_off(struct vcpu *v);
+
+/** Any CPU: marks v stopped (its VM stops or resets). */
 void vcpu_stop(struct vcpu *v);
 
 /**
@@ -60,3 +87,6 @@ void vcpu_run_loop(void) __attribute__((noreturn));
 
 /** Asks for a reschedule at the end of the current exit. */
 void vcpu_request_resched(void);
+
+/** Handles kick requests for this CPU's vCPUs (from the kick IPI). */
+void vcpu_handle_kicks(void);

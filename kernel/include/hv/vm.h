@@ -2,9 +2,13 @@
 /*
  * Virtual machines: memory, devices, vCPUs and lifecycle.
  *
- * Locking: a VM's fields are written at creation, before any of its vCPUs
- * runs; afterwards only `state`, `exit_code` and the console line change, under
- * `lock`. The global VM table is only appended to at boot.
+ * Locking: a VM's layout (RAM, devices, vCPUs) is fixed at creation.
+ * `state`, `boots` and the exit fields change under `lock`; the console
+ * line under `uart.lock`. The global VM table is only appended to at boot.
+ *
+ * Reset (PSCI SYSTEM_RESET): the VM goes to VM_RESETTING and all its vCPUs
+ * are stopped; whichever CPU puts the last loaded one reloads the images
+ * and powers vCPU 0 on again (vm_reset_progress()).
  */
 #pragma once
 
@@ -21,23 +25,28 @@ struct vcpu;
 
 enum vm_state {
     VM_RUNNING,
+    VM_RESETTING,
     VM_STOPPED,
 };
 
 struct vm {
     unsigned int id;
     char name[VM_NAME_MAX];
+    const struct vm_config *cfg; /* its description, kept for resets */
     struct spinlock lock;
     enum vm_state state;
+    unsigned int boots;  /* 1 on the first boot */
+    bool reset_claimed;  /* atomic: a CPU is carrying out the reset */
     int64_t exit_code;
     const char *exit_reason;
 
     uint64_t ram_ipa;
     uint64_t ram_size;
     paddr_t ram_pa;
+    uint64_t entry;   /* IPA vCPU 0 starts at */
+    uint64_t dtb_ipa; /* passed in x0 */
 
     unsigned int nr_vcpus;
-    unsigned int nr_running_vcpus;
     struct vcpu *vcpus[CONFIG_MAX_VCPUS_PER_VM];
 
     struct mmio_map mmio;
@@ -47,7 +56,7 @@ struct vm {
     struct arch_vm arch;
 };
 
-/** Builds a VM from a validated description; 0 or -HV_E*. */
+/** Builds and starts a VM from a validated description; 0 or -HV_E*. */
 int vm_create(const struct vm_config *cfg, struct vm **out);
 
 /** Returns true when [ipa, ipa + len) lies inside the VM's RAM. */
@@ -61,6 +70,12 @@ void *vm_ipa_to_ptr(const struct vm *vm, uint64_t ipa, uint64_t len);
  * running VM, powers the board off. May be called from any of its vCPUs.
  */
 void vm_stop(struct vm *vm, int64_t code, const char *reason);
+
+/** Restarts a VM with fresh state and freshly loaded images. */
+void vm_reset(struct vm *vm, const char *reason);
+
+/** Completes a pending reset once none of the VM's vCPUs is loaded. */
+void vm_reset_progress(struct vm *vm);
 
 /** Number of VMs created / still running. */
 unsigned int vm_count(void);

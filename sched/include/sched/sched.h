@@ -97,7 +97,7 @@ int sched_insert(struct scheduler *s, struct sched_unit *u);
 void sched_remove(struct scheduler *s, struct sched_unit *u);
 void sched_wake(struct scheduler *s, struct sched_unit *u, uint64_t now);
 void sched_sleep(struct scheduler *s, struct sched_unit *u, uint64_t now);
-void sched_yield(struct scheduler *s, struct sched_unit *u, uint64_t now);
+void sched_yield_unit(struct scheduler *s, struct sched_unit *u, uint64_t now);
 
 /** Asks the policy what cpu runs next; accounts the previous pick's time. */
 struct sched_decision sched_pick_next(struct scheduler *s, unsigned int cpu,

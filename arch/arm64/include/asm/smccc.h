@@ -21,6 +21,10 @@ struct vcpu;
 #define SMCCC_VERSION 0x80000000UL
 #define SMCCC_ARCH_FEATURES 0x80000001UL
 #define SMCCC_VERSION_1_1 0x10001L
+#define SMCCC_ARCH_WORKAROUND_1 0x80008000UL
+#define SMCCC_ARCH_WORKAROUND_2 0x80007fffUL
+#define SMCCC_ARCH_WORKAROUND_3 0x80003fffUL
+#define SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED 1L
 
 /** Handles the call in the loaded vCPU's x0..x6; writes x0..x3. */
 void smccc_handle(struct vcpu *v);

@@ -8,10 +8,9 @@
 #pragma once
 
 #include <asm/regs.h>
+#include <asm/vgic_v3.h>
+#include <asm/vptimer.h>
 #include <stdint.h>
-
-#define VGIC_MAX_LRS 16
-#define VGIC_NR_PRIVATE 32
 
 struct arch_sysregs {
     uint64_t sctlr_el1, ttbr0_el1, ttbr1_el1, tcr_el1, mair_el1, amair_el1;
@@ -21,18 +20,11 @@ struct arch_sysregs {
     uint64_t mdscr_el1, vmpidr_el2;
 };
 
-struct arch_vgic_cpu {
-    uint64_t lr[VGIC_MAX_LRS];
-    uint64_t vmcr;
-    uint64_t ap0r0, ap1r0;
-    uint32_t pending;   /* private INTIDs waiting for a free list register */
-    uint32_t hw_active; /* physical PPIs left active for an LR (HW=1) */
-};
-
 struct arch_vcpu {
     struct arch_regs regs;
     struct arch_sysregs sys;
-    struct arch_vgic_cpu vgic;
+    struct vgic_cpu vgic;
+    struct vptimer ptimer;
     uint64_t cntv_ctl;
     uint64_t cntv_cval;
 };

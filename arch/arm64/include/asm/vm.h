@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asm/stage2.h>
+#include <asm/vgic_v3.h>
 #include <stdint.h>
 
 struct arch_vm {
@@ -10,4 +11,5 @@ struct arch_vm {
     uint16_t vmid;
     uint64_t vttbr;
     uint64_t cntvoff; /* virtual counter = physical counter - cntvoff */
+    struct vgic_dist vgic;
 };

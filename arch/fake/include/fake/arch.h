@@ -6,7 +6,10 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
+
+struct vm;
 
 /** Sets what arch_timer_now_ns() returns (starts at 0). */
 void fake_timer_set_now(uint64_t now_ns);
@@ -20,8 +23,22 @@ unsigned int fake_timer_deadline_writes(void);
 /** Sets what arch_cpu_id() returns (starts at 0). */
 void fake_cpu_set_id(unsigned int cpu);
 
+/** Forgets the recorded interrupt-line calls. */
+void fake_irq_reset(void);
+
 /** Puts the fake clock and timer back in their start state. */
 void fake_timer_reset(void);
 
 /** Puts every fake back in its start state; call from test setup. */
 void fake_arch_reset(void);
+
+/** The last arch_vm_set_irq_line() call, and how many there were. */
+struct fake_irq_line {
+    struct vm *vm;
+    unsigned int spi;
+    bool level;
+    unsigned int calls;
+};
+
+/** What arch_vm_set_irq_line() has been asked so far. */
+const struct fake_irq_line *fake_irq_line(void);
