@@ -5,6 +5,7 @@
 #   make                      build O/shoji.elf, O/shoji.bin and the guests
 #   make <name>_defconfig     configure from arch/arm64/configs/<name>_defconfig
 #   make menuconfig           edit O/.config
+#   make linux                fetch and build the Linux guest payload
 #   make run                  install what is missing, build, boot the demo
 #   make test                 unit tests (cmocka) then QEMU integration tests
 #   make debug                boot the demo stopped under QEMU's gdbstub + gdb
@@ -31,7 +32,7 @@ KMCONF := kconfig-mconf
 NOCONFIG_GOALS := setup clean distclean menuconfig help format format-check \
 	%_defconfig
 
-.PHONY: all setup clean distclean menuconfig help run test unit integration \
+.PHONY: linux all setup clean distclean menuconfig help run test unit integration \
 	debug guests format format-check size
 
 all: $(O)/shoji.bin guests
@@ -141,6 +142,10 @@ size: $(O)/shoji.elf
 guests: $(O)/.setup-ok
 	@$(MAKE) --no-print-directory -C guests O=$(O) CROSS_COMPILE=$(CROSS_COMPILE) \
 		SYSROOT=$(SYSROOT)
+
+# Linux guest payload (Debian kernel + busybox initramfs), cached.
+linux: $(O)/.setup-ok
+	@guests/linux/build.sh --build $(O)
 
 # --- running and testing --------------------------------------------------------
 run: all

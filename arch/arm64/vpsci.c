@@ -35,6 +35,7 @@
 static bool vpsci_implemented(uint64_t fid)
 {
     switch (fid) {
+    case SMCCC_VERSION: /* how a guest learns SMCCC 1.1 is there */
     case PSCI_VERSION:
     case PSCI_CPU_OFF:
     case PSCI_CPU_ON_32:

@@ -28,4 +28,6 @@ void fake_arch_reset(void)
     fake_cpu = 0;
     fake_timer_reset();
     fake_irq_reset();
+    fake_gic_reset();
+    fake_sysreg_reset();
 }

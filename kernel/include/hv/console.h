@@ -21,7 +21,7 @@ void console_register(const struct console_ops *ops);
 void console_write(const char *buf, size_t len);
 
 struct console_line {
-    char buf[160];
+    char buf[256];
     size_t len;
 };
 

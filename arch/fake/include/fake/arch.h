@@ -2,7 +2,9 @@
 /*
  * Controls of the host fake arch (arch/fake): the unit tests set the time
  * and the calling CPU, and read back what the code under test programmed.
- * Only the hooks of hv/arch.h that tested files call are implemented.
+ * Only the hooks of hv/arch.h that tested files call are implemented, plus
+ * the host GIC calls and system registers the vGIC uses (asm/gic_v3.h,
+ * asm/sysreg.h through arch/fake/sysreg/asm/sysreg.h).
  */
 #pragma once
 
@@ -42,3 +44,40 @@ struct fake_irq_line {
 
 /** What arch_vm_set_irq_line() has been asked so far. */
 const struct fake_irq_line *fake_irq_line(void);
+
+/* Key of a system register: its name after macro expansion, as a string. */
+#define FAKE_SYSREG_STR(name) #name
+#define FAKE_SYSREG_NAME(name) FAKE_SYSREG_STR(name)
+
+/** SYSREG_READ() / SYSREG_WRITE() of the shadow asm/sysreg.h. */
+uint64_t fake_sysreg_read(const char *name);
+void fake_sysreg_write(const char *name, uint64_t val);
+
+/** Test side: sets a register without counting a write (e.g. the guest
+ * changing a list register, or an ID register's value). */
+void fake_sysreg_set(const char *name, uint64_t val);
+
+/** How many times the code under test wrote a register. */
+unsigned int fake_sysreg_writes(const char *name);
+
+/** Forgets every register (all read 0 again). */
+void fake_sysreg_reset(void);
+
+/** What the fake host GIC was asked so far. */
+struct fake_gic {
+    unsigned int nr_lrs;           /* what gic_nr_lrs() returns */
+    uint32_t ppi_active;           /* active SGIs/PPIs, one bit per INTID */
+    unsigned int set_active_calls; /* gic_ppi_set_active() */
+    unsigned int last_set_active;
+    unsigned int deactivates;      /* gic_deactivate() */
+    unsigned int last_deactivated;
+};
+
+/** Sets what gic_nr_lrs() returns (4 after a reset). */
+void fake_gic_set_nr_lrs(unsigned int n);
+
+/** The recorded host GIC state, for the test to read or change. */
+struct fake_gic *fake_gic(void);
+
+/** Puts the fake GIC back in its start state. */
+void fake_gic_reset(void);
