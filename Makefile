@@ -8,6 +8,7 @@
 #   make linux                fetch and build the Linux guest payload
 #   make run                  install what is missing, build, boot the demo
 #   make test                 unit tests (cmocka) then QEMU integration tests
+#   make bench                benchmarks (CSV under results/)
 #   make debug                boot the demo stopped under QEMU's gdbstub + gdb
 #
 # Every folder lists its objects in its own Makefile as
@@ -32,7 +33,7 @@ KMCONF := kconfig-mconf
 NOCONFIG_GOALS := setup clean distclean menuconfig help format format-check \
 	%_defconfig
 
-.PHONY: linux all setup clean distclean menuconfig help run test unit integration \
+.PHONY: bench linux all setup clean distclean menuconfig help run test unit integration \
 	debug guests format format-check size
 
 all: $(O)/shoji.bin guests
@@ -163,6 +164,10 @@ unit: $(O)/.setup-ok
 
 integration: all
 	@tests/integration/run_all.sh --build $(O)
+
+# Benchmarks: long, not part of `make test`; CSV under results/.
+bench: all linux
+	@bench/linux_boot.py --build $(O) --results results
 
 test: $(O)/.setup-ok
 	@tests/run_all.sh --build $(O)

@@ -40,6 +40,7 @@ void page_pool_init(struct page_pool *pool, uint64_t base, uint64_t size,
     pool->nr_pages = size >> PAGE_SHIFT;
     pool->bitmap = bitmap_storage;
     pool->free_pages = pool->nr_pages;
+    pool->recycled = false;
     memset(bitmap_storage, 0, page_pool_bitmap_bytes(size));
 }
 
@@ -83,8 +84,7 @@ int page_pool_alloc(struct page_pool *pool, size_t nr, uint64_t align,
     /* First index whose address is aligned (base may not be). */
     first = (ALIGN_UP(pool->base, align) - pool->base) >> PAGE_SHIFT;
     /* i + nr could wrap for a huge nr: compare against what is left. */
-    for (i = first; i < pool->nr_pages && nr <= pool->nr_pages - i;
-         i += step) {
+    for (i = first; i < pool->nr_pages && nr <= pool->nr_pages - i; i += step) {
         size_t j;
 
         for (j = 0; j < nr && !page_used(pool, i + j); j++) {
@@ -109,6 +109,7 @@ void page_pool_free(struct page_pool *pool, uint64_t pa, size_t nr)
     size_t j;
 
     spin_lock(&pool->lock);
+    pool->recycled = true;
     for (j = 0; j < nr; j++) {
         if (page_used(pool, i + j)) {
             page_set(pool, i + j, false);

@@ -85,16 +85,20 @@ static int vm_load(struct vm *vm)
         uint64_t at = ALIGN_DOWN(dtb_off - cfg->initrd_size, PAGE_SIZE);
 
         if (cfg->initrd_size > dtb_off || at < offset + span) {
-            pr_err("vm %s: kernel and initrd do not fit in %lu MiB",
-                   vm->name, (unsigned long)(vm->ram_size >> 20));
+            pr_err("vm %s: kernel and initrd do not fit in %lu MiB", vm->name,
+                   (unsigned long)(vm->ram_size >> 20));
             return -HV_E2BIG;
         }
         boot.initrd_ipa = vm->ram_ipa + at;
         boot.initrd_size = cfg->initrd_size;
     }
 
-    /* Nothing of a previous owner or run of these pages may leak. */
-    memset(ram, 0, vm->ram_size);
+    /* Nothing of a previous owner or run of these pages may leak. Pages
+     * never handed out since a boot that zero-filled RAM hold nothing. */
+    if (!(IS_ENABLED(CONFIG_BOOT_RAM_ZEROED) && vm->boots == 1 &&
+          !hv_pages.recycled)) {
+        arch_zero_pages(ram, vm->ram_size);
+    }
     memcpy(ram + offset, cfg->kernel, cfg->kernel_size);
     if (cfg->initrd != NULL) {
         memcpy(ram + (boot.initrd_ipa - vm->ram_ipa), cfg->initrd,
@@ -185,13 +189,12 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
     if (rc != 0) {
         return rc;
     }
-    pr_info("vm %s: id %u, %u vCPU(s), ram ipa 0x%lx -> pa 0x%lx (%lu MiB), "
-            "kernel %lu bytes%s",
-            vm->name, vm->id, vm->nr_vcpus, (unsigned long)vm->ram_ipa,
-            (unsigned long)pa_addr(vm->ram_pa),
-            (unsigned long)(vm->ram_size >> 20),
-            (unsigned long)cfg->kernel_size,
-            cfg->initrd != NULL ? ", initrd" : "");
+    pr_info(
+        "vm %s: id %u, %u vCPU(s), ram ipa 0x%lx -> pa 0x%lx (%lu MiB), "
+        "kernel %lu bytes%s",
+        vm->name, vm->id, vm->nr_vcpus, (unsigned long)vm->ram_ipa,
+        (unsigned long)pa_addr(vm->ram_pa), (unsigned long)(vm->ram_size >> 20),
+        (unsigned long)cfg->kernel_size, cfg->initrd != NULL ? ", initrd" : "");
 
     spin_lock(&vms_lock);
     vms[nr_vms++] = vm;
@@ -272,9 +275,8 @@ void vm_reset_progress(struct vm *vm)
             return; /* its CPU finishes the reset when it puts it */
         }
     }
-    if (!__atomic_compare_exchange_n(&vm->reset_claimed, &expected, true,
-                                     false, __ATOMIC_SEQ_CST,
-                                     __ATOMIC_SEQ_CST)) {
+    if (!__atomic_compare_exchange_n(&vm->reset_claimed, &expected, true, false,
+                                     __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
         return;
     }
     /* No vCPU of the VM runs anywhere: reload it from scratch. */

@@ -60,8 +60,7 @@ static void pcpu_init(unsigned int cpu)
     SYSREG_WRITE(cptr_el2, CPTR_EL2_RES1 | CPTR_TRAPS);
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_EL1PCTEN); /* EL1 physical timer traps */
     SYSREG_WRITE(cntvoff_el2, 0);
-    SYSREG_WRITE(mdcr_el2,
-                 ((SYSREG_READ(pmcr_el0) >> 11) & 0x1f) | MDCR_TRAPS);
+    SYSREG_WRITE(mdcr_el2, ((SYSREG_READ(pmcr_el0) >> 11) & 0x1f) | MDCR_TRAPS);
     SYSREG_WRITE(vpidr_el2, SYSREG_READ(midr_el1));
     isb();
     if (gic_cpu_init(arm_plat.gicr_base, arm_plat.gicr_size, p->mpidr, ppis,
@@ -117,8 +116,9 @@ void arch_vm_reset(struct vm *vm)
      * stale instructions. */
     SYSREG_WRITE(vttbr_el2, vm->arch.vttbr);
     isb();
-    __asm__ volatile("tlbi vmalls12e1is\n dsb ish\n ic ialluis\n dsb ish\n isb"
-                     ::: "memory");
+    __asm__ volatile(
+        "tlbi vmalls12e1is\n dsb ish\n ic ialluis\n dsb ish\n isb" ::
+            : "memory");
     SYSREG_WRITE(vttbr_el2, vttbr);
     isb();
 }

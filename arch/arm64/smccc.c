@@ -28,9 +28,8 @@ static int64_t smccc_workaround_features(uint64_t id)
         return csv2 >= 1 ? SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED
                          : SMCCC_RET_NOT_SUPPORTED;
     case SMCCC_ARCH_WORKAROUND_3:
-        return (csv2 >= 3 || ecbhb >= 1)
-                   ? SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED
-                   : SMCCC_RET_NOT_SUPPORTED;
+        return (csv2 >= 3 || ecbhb >= 1) ? SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED
+                                         : SMCCC_RET_NOT_SUPPORTED;
     default:
         return SMCCC_RET_NOT_SUPPORTED;
     }

@@ -17,7 +17,7 @@
 #include <asm/vptimer.h>
 #include <hv/vcpu.h>
 
-#define KEY(op0, op1, crn, crm, op2)                                         \
+#define KEY(op0, op1, crn, crm, op2)                                           \
     (((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2))
 
 #define F(hi, lo) (((~0UL) >> (63 - (hi))) & ~((1UL << (lo)) - 1))
@@ -41,9 +41,8 @@ static const struct id_reg id_regs[] = {
     {KEY(3, 0, 0, 4, 1), F(7, 0) | F(35, 32), 0},
     /* ID_AA64DFR0_EL1: DebugVer, BRPs, WRPs, CTX_CMPs, DoubleLock. No PMU,
      * SPE, trace, TRBE, BRBE. */
-    {KEY(3, 0, 0, 5, 0), F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) |
-                             F(39, 36),
-     0},
+    {KEY(3, 0, 0, 5, 0),
+     F(3, 0) | F(15, 12) | F(23, 20) | F(31, 28) | F(39, 36), 0},
     /* ID_AA64ISAR0_EL1: everything but TME. */
     {KEY(3, 0, 0, 6, 0), ~F(27, 24), 0},
     /* ID_AA64ISAR1_EL1: no pointer authentication (keys not switched),
@@ -55,8 +54,7 @@ static const struct id_reg id_regs[] = {
      * 39-bit IPA space rounded down) and FGT. */
     {KEY(3, 0, 0, 7, 0), ~(F(3, 0) | F(59, 56)), 0x1},
     /* ID_AA64MMFR1_EL1: no VHE, TWED, HCX, TIDCP1. */
-    {KEY(3, 0, 0, 7, 1), ~(F(11, 8) | F(35, 32) | F(43, 40) | F(55, 52)),
-     0},
+    {KEY(3, 0, 0, 7, 1), ~(F(11, 8) | F(35, 32) | F(43, 40) | F(55, 52)), 0},
     /* ID_AA64MMFR2_EL1: no nested virtualisation, no EVT. */
     {KEY(3, 0, 0, 7, 2), ~(F(27, 24) | F(59, 56)), 0},
 };

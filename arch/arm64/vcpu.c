@@ -138,8 +138,7 @@ bool arch_vcpu_irq_pending(struct vcpu *v)
     if (vgic_irq_pending(v)) {
         return true;
     }
-    if (!__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE) ||
-        v != vcpu_current()) {
+    if (!__atomic_load_n(&v->loaded, __ATOMIC_ACQUIRE) || v != vcpu_current()) {
         return false;
     }
     /* The timer condition holds: its interrupt is about to be taken. */

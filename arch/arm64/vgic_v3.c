@@ -106,9 +106,9 @@ void vgic_cpu_init(void)
 
 /* --- list register access --------------------------------------------- */
 
-#define LR_CASE(n, op, c1, c2)                                               \
-    case n:                                                                  \
-        op(S3_4_C12_##c1##_##c2);                                            \
+#define LR_CASE(n, op, c1, c2)                                                 \
+    case n:                                                                    \
+        op(S3_4_C12_##c1##_##c2);                                              \
         break
 
 static uint64_t lr_read(unsigned int n)
@@ -195,6 +195,13 @@ static struct vcpu *irq_target(struct vm *vm, struct vcpu *owner,
     return vm->vcpus[dist_of(vm)->spi[intid - 32].target];
 }
 
+/* Latches a new edge (or SGI, or ISPENDR write) on irq. */
+static void irq_latch(struct vgic_irq *irq)
+{
+    irq->latch = true;
+    irq->edges++;
+}
+
 static bool irq_pending(const struct vgic_irq *irq)
 {
     return irq->latch || (!irq->edge && irq->line);
@@ -264,7 +271,7 @@ void vgic_inject_hw(struct vcpu *v, unsigned int intid)
     struct vgic_dist *d = dist_of(v->vm);
 
     spin_lock(&d->lock);
-    v->arch.vgic.priv[intid].latch = true;
+    irq_latch(&v->arch.vgic.priv[intid]);
     v->arch.vgic.dirty = true;
     spin_unlock(&d->lock);
 }
@@ -277,7 +284,7 @@ void vgic_inject_private(struct vcpu *v, unsigned int intid)
         return;
     }
     spin_lock(&d->lock);
-    v->arch.vgic.priv[intid].latch = true;
+    irq_latch(&v->arch.vgic.priv[intid]);
     spin_unlock(&d->lock);
     notify(v);
 }
@@ -299,7 +306,7 @@ void vgic_set_level(struct vm *vm, struct vcpu *v, unsigned int intid,
     changed = irq->line != level;
     irq->line = level;
     if (irq->edge && level && changed) {
-        irq->latch = true;
+        irq_latch(irq);
     }
     target = irq_target(vm, v, intid);
     spin_unlock(&d->lock);
@@ -313,7 +320,8 @@ void vgic_send_sgi(struct vcpu *src, uint64_t sgi1r)
     struct vm *vm = src->vm;
     unsigned int intid = (sgi1r >> 24) & 0xf;
     bool broadcast = (sgi1r >> 40) & 1;
-    uint64_t aff_hi = sgi1r & ((0xffUL << 16) | (0xffUL << 32) |
+    /* Aff1..3 and the range selector RS: all zero for our vCPUs. */
+    uint64_t aff_hi = sgi1r & ((0xffUL << 16) | (0xffUL << 32) | (0xfUL << 44) |
                                (0xffUL << 48));
     uint16_t targets = sgi1r & 0xffff;
     unsigned int i;
@@ -335,13 +343,18 @@ void vgic_send_sgi(struct vcpu *src, uint64_t sgi1r)
 
 /* --- list registers ------------------------------------------------------ */
 
-/* Folds the state of LR n back into its interrupt. */
+/*
+ * Folds the state of LR n back into its interrupt. The guest acknowledging
+ * the LR consumes only the edges latched before the LR was written: one
+ * that arrived since (say an SGI sent again while the guest handled the
+ * previous one) stays pending, so no IPI is lost.
+ */
 static void lr_fold(struct vcpu *v, unsigned int n, uint64_t lr)
 {
     struct vgic_irq *irq = irq_of(v->vm, v, v->arch.vgic.lr_intid[n]);
 
     irq->active = (lr & LR_STATE_ACTIVE) != 0;
-    if (!(lr & LR_STATE_PENDING)) {
+    if (!(lr & LR_STATE_PENDING) && irq->edges == v->arch.vgic.lr_edges[n]) {
         irq->latch = false; /* acknowledged by the guest */
     }
 }
@@ -393,8 +406,7 @@ static void vtimer_retire(struct vcpu *v)
 static uint64_t lr_build(const struct vgic_irq *irq, unsigned int intid,
                          bool pending)
 {
-    uint64_t lr = (uint64_t)intid |
-                  ((uint64_t)irq->priority << LR_PRIO_SHIFT);
+    uint64_t lr = (uint64_t)intid | ((uint64_t)irq->priority << LR_PRIO_SHIFT);
 
     if (irq->group1) {
         lr |= LR_GROUP1;
@@ -485,6 +497,7 @@ void vgic_flush(struct vcpu *v)
             lr_write(n, lr);
             c->lr_intid[n] = chosen[n];
             c->lr_val[n] = lr;
+            c->lr_edges[n] = irq->edges;
         } else {
             if (c->lr_intid[n] != LR_FREE) {
                 lr_write(n, 0);
@@ -600,7 +613,11 @@ static void irq_bit_set(struct vgic_irq *irq, enum irq_bit b, bool value)
         irq->enabled = value;
         break;
     case BIT_PENDING:
-        irq->latch = value;
+        if (value) {
+            irq_latch(irq);
+        } else {
+            irq->latch = false;
+        }
         break;
     case BIT_ACTIVE:
         irq->active = value;
@@ -704,9 +721,9 @@ static bool irq_regs_access(struct vm *vm, struct vcpu *v, uint64_t off,
     if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 0x400) {
         unsigned int first = (unsigned int)(off - GICD_IPRIORITYR);
 
-        if ((size != 1 && size != 4) || first + size > (private ? 32U
-                                                                : VGIC_NR_IRQS)
-            || (!private && first < 32)) {
+        if ((size != 1 && size != 4) ||
+            first + size > (private ? 32U : VGIC_NR_IRQS) ||
+            (!private && first < 32)) {
             if (!write) {
                 *val = 0;
             }
@@ -755,7 +772,8 @@ static bool irq_regs_access(struct vm *vm, struct vcpu *v, uint64_t off,
     return false;
 }
 
-/* --- distributor ------------------------------------------------------------ */
+/* --- distributor ------------------------------------------------------------
+ */
 
 static void spi_route(struct vm *vm, struct vgic_irq *irq, uint64_t irouter)
 {
@@ -763,29 +781,33 @@ static void spi_route(struct vm *vm, struct vgic_irq *irq, uint64_t irouter)
 
     irq->irouter = irouter & ((1UL << 31) | 0xff00ffffffUL);
     /* 1-of-N (IRM) and unknown targets go to vCPU 0. */
-    irq->target = (!(irouter >> 31 & 1) &&
-                   (irouter & 0xff00ffff00UL) == 0 && aff0 < vm->nr_vcpus)
+    irq->target = (!(irouter >> 31 & 1) && (irouter & 0xff00ffff00UL) == 0 &&
+                   aff0 < vm->nr_vcpus)
                       ? (uint8_t)aff0
                       : 0;
 }
 
-static int dist_read(void *dev, struct vcpu *v, uint64_t off,
-                     unsigned int size, uint64_t *val)
+static int dist_read(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
+                     uint64_t *val)
 {
     struct vm *vm = dev;
     struct vgic_dist *d = dist_of(vm);
 
+    /* Misaligned accesses read as zero / are ignored. */
+    if ((off & (size - 1)) != 0) {
+        *val = 0;
+        return 0;
+    }
     spin_lock(&d->lock);
     *val = 0;
-    if (off >= GICD_IROUTER + 8 * 32 &&
-        off < GICD_IROUTER + 8 * VGIC_NR_IRQS && (size == 8 || size == 4)) {
+    if (off >= GICD_IROUTER + 8 * 32 && off < GICD_IROUTER + 8 * VGIC_NR_IRQS &&
+        (size == 8 || size == 4)) {
         unsigned int intid = (unsigned int)(off - GICD_IROUTER) / 8;
         uint64_t r = d->spi[intid - 32].irouter;
 
         *val = size == 8 ? r : (off & 4) ? r >> 32 : r & 0xffffffffUL;
-    } else if (size != 4 &&
-               !(size == 1 && off >= GICD_IPRIORITYR &&
-                 off < GICD_IPRIORITYR + 0x400)) {
+    } else if (size != 4 && !(size == 1 && off >= GICD_IPRIORITYR &&
+                              off < GICD_IPRIORITYR + 0x400)) {
         *val = 0;
     } else if (off == GICD_CTLR) {
         *val = d->ctlr | GICD_CTLR_ARE | GICD_CTLR_DS;
@@ -808,9 +830,14 @@ static int dist_write(void *dev, struct vcpu *v, uint64_t off,
     struct vm *vm = dev;
     struct vgic_dist *d = dist_of(vm);
 
+    /* Misaligned accesses read as zero / are ignored. */
+    if ((off & (size - 1)) != 0) {
+        (void)val;
+        return 0;
+    }
     spin_lock(&d->lock);
-    if (off >= GICD_IROUTER + 8 * 32 &&
-        off < GICD_IROUTER + 8 * VGIC_NR_IRQS && (size == 8 || size == 4)) {
+    if (off >= GICD_IROUTER + 8 * 32 && off < GICD_IROUTER + 8 * VGIC_NR_IRQS &&
+        (size == 8 || size == 4)) {
         unsigned int intid = (unsigned int)(off - GICD_IROUTER) / 8;
         struct vgic_irq *irq = &d->spi[intid - 32];
         uint64_t r = irq->irouter;
@@ -845,6 +872,11 @@ static int redist_read(void *dev, struct vcpu *v, uint64_t off,
     uint64_t r = off % VGIC_GICR_STRIDE;
 
     *val = 0;
+    /* Misaligned accesses read as zero / are ignored. */
+    if ((off & (size - 1)) != 0) {
+        *val = 0;
+        return 0;
+    }
     spin_lock(&d->lock);
     if (r == GICR_TYPER && (size == 8 || size == 4)) {
         uint64_t typer = ((uint64_t)idx << 32) | ((uint64_t)idx << 8);
@@ -856,8 +888,7 @@ static int redist_read(void *dev, struct vcpu *v, uint64_t off,
     } else if (r == GICR_TYPER + 4 && size == 4) {
         *val = idx; /* affinity: Aff0 = vCPU index */
     } else if (r == GICR_WAKER && size == 4) {
-        *val = t->arch.vgic.sleeping ? GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP
-                                     : 0;
+        *val = t->arch.vgic.sleeping ? GICR_WAKER_SLEEP | GICR_WAKER_ASLEEP : 0;
     } else if (r == GICR_IIDR && size == 4) {
         *val = GIC_IIDR_SHOJI;
     } else if (r == GICR_PIDR2 && size == 4) {
@@ -878,6 +909,11 @@ static int redist_write(void *dev, struct vcpu *v, uint64_t off,
     struct vcpu *t = vm->vcpus[idx];
     uint64_t r = off % VGIC_GICR_STRIDE;
 
+    /* Misaligned accesses read as zero / are ignored. */
+    if ((off & (size - 1)) != 0) {
+        (void)val;
+        return 0;
+    }
     spin_lock(&d->lock);
     if (r == GICR_WAKER && size == 4) {
         t->arch.vgic.sleeping = (val & GICR_WAKER_SLEEP) != 0;

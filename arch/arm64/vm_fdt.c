@@ -155,8 +155,8 @@ static int add_uart(void *fdt)
     FDT_DO(rc, fdt_property(fdt, "compatible", compat, sizeof(compat)));
     FDT_DO(rc, prop_u64_pair(fdt, "reg", VM_UART_IPA, 0x1000));
     FDT_DO(rc, prop_irqs(fdt, irq, ARRAY_SIZE(irq)));
-    FDT_DO(rc, fdt_property(fdt, "clock-names", clock_names,
-                            sizeof(clock_names)));
+    FDT_DO(rc,
+           fdt_property(fdt, "clock-names", clock_names, sizeof(clock_names)));
     FDT_DO(rc, fdt_property(fdt, "clocks", clocks, sizeof(clocks)));
     FDT_DO(rc, fdt_end_node(fdt));
     return rc;
@@ -200,8 +200,8 @@ int vm_fdt_build(const struct vm_boot *b, void *buf, size_t size)
     return rc == 0 ? 0 : -HV_EINVAL;
 }
 
-int arch_vm_build_dt(const struct vm *vm, const struct vm_boot *boot,
-                     void *buf, size_t size)
+int arch_vm_build_dt(const struct vm *vm, const struct vm_boot *boot, void *buf,
+                     size_t size)
 {
     (void)vm;
     return vm_fdt_build(boot, buf, size);

@@ -52,8 +52,7 @@ void vptimer_init(struct vcpu *v)
     timer_event_init(&t->ev, v->pcpu, vptimer_fired);
 }
 
-void vptimer_access(struct vcpu *v, unsigned int op2, bool read,
-                    uint64_t *val)
+void vptimer_access(struct vcpu *v, unsigned int op2, bool read, uint64_t *val)
 {
     struct vptimer *t = &v->arch.ptimer;
     uint64_t now = counter_now();

@@ -227,8 +227,8 @@ static bool hostile_bad_hypercalls(uint64_t ram_end)
 
         ok = ok && hvc_call(id | 0x80000000UL, ~0UL, ~0UL, ~0UL) ==
                        SMCCC_RET_NOT_SUPPORTED;
-        ok = ok && hvc_call(id | 0xc0000000UL, 0, 0, 0) ==
-                       SMCCC_RET_NOT_SUPPORTED;
+        ok = ok &&
+             hvc_call(id | 0xc0000000UL, 0, 0, 0) == SMCCC_RET_NOT_SUPPORTED;
         ok = ok && hvc_call(id, 0, 0, 0) == SMCCC_RET_NOT_SUPPORTED;
     }
     return ok;

@@ -76,8 +76,11 @@ int arch_image_layout(const void *image, size_t size, uint64_t *offset,
  * timer, console, /chosen) into buf. 0, -HV_E2BIG or -HV_EINVAL.
  */
 struct vm_boot;
-int arch_vm_build_dt(const struct vm *vm, const struct vm_boot *boot,
-                     void *buf, size_t size);
+int arch_vm_build_dt(const struct vm *vm, const struct vm_boot *boot, void *buf,
+                     size_t size);
+
+/** Zeroes [p, p + size) (page aligned), as fast as the CPU allows. */
+void arch_zero_pages(void *p, size_t size);
 
 /** Makes memory the hypervisor wrote visible to a guest with its caches
  * off (clean to the point of coherency). */

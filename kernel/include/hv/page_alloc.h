@@ -15,6 +15,7 @@ struct page_pool {
     size_t nr_pages;
     uint64_t *bitmap; /* 1 = allocated or reserved */
     size_t free_pages;
+    bool recycled; /* some page was freed: allocations may hold old data */
 };
 
 /**

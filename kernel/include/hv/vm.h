@@ -35,8 +35,8 @@ struct vm {
     const struct vm_config *cfg; /* its description, kept for resets */
     struct spinlock lock;
     enum vm_state state;
-    unsigned int boots;  /* 1 on the first boot */
-    bool reset_claimed;  /* atomic: a CPU is carrying out the reset */
+    unsigned int boots; /* 1 on the first boot */
+    bool reset_claimed; /* atomic: a CPU is carrying out the reset */
     int64_t exit_code;
     const char *exit_reason;
 

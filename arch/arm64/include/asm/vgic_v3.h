@@ -20,10 +20,10 @@
 #define VGIC_GICR_STRIDE 0x20000UL
 
 /* Guest-visible interrupt numbers. */
-#define VGIC_MAINT_PPI 9    /* maintenance interrupt: INTID 25 */
+#define VGIC_MAINT_PPI 9 /* maintenance interrupt: INTID 25 */
 #define VGIC_VTIMER_INTID 27
 #define VGIC_PTIMER_INTID 30
-#define VGIC_UART_SPI 1     /* PL011: INTID 33 */
+#define VGIC_UART_SPI 1 /* PL011: INTID 33 */
 
 struct vcpu;
 struct vm;
@@ -33,11 +33,12 @@ struct vgic_irq {
     uint8_t target; /* index of the vCPU it is delivered to */
     bool enabled;
     bool group1;
-    bool edge;   /* ICFGR: edge-triggered, else level-sensitive */
-    bool latch;  /* pending from an edge, an SGI or an ISPENDR write */
-    bool line;   /* input level of a level-sensitive source */
+    bool edge;  /* ICFGR: edge-triggered, else level-sensitive */
+    bool latch; /* pending from an edge, an SGI or an ISPENDR write */
+    bool line;  /* input level of a level-sensitive source */
     bool active;
-    bool hw;     /* forwarded physical PPI of the same INTID */
+    bool hw;       /* forwarded physical PPI of the same INTID */
+    uint8_t edges; /* counts latching events, see lr_fold() */
     uint64_t irouter;
 };
 
@@ -54,6 +55,7 @@ struct vgic_cpu {
     bool sleeping;                   /* GICR_WAKER.ProcessorSleep */
     uint16_t lr_intid[VGIC_MAX_LRS]; /* INTID held by each used LR */
     uint64_t lr_val[VGIC_MAX_LRS];   /* what was written there */
+    uint8_t lr_edges[VGIC_MAX_LRS];  /* its irq->edges at that time */
     unsigned int nr_lrs_used;
     bool dirty;         /* model changed: rebuild the LRs before entry */
     uint32_t hw_parked; /* physical PPIs deactivated while put */

@@ -26,5 +26,4 @@ void vptimer_init(struct vcpu *v);
  * Emulates an access to CNTP_TVAL_EL0 (op2 0), CNTP_CTL_EL0 (1) or
  * CNTP_CVAL_EL0 (2). Runs on v's own CPU.
  */
-void vptimer_access(struct vcpu *v, unsigned int op2, bool read,
-                    uint64_t *val);
+void vptimer_access(struct vcpu *v, unsigned int op2, bool read, uint64_t *val);

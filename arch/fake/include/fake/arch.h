@@ -69,7 +69,7 @@ struct fake_gic {
     uint32_t ppi_active;           /* active SGIs/PPIs, one bit per INTID */
     unsigned int set_active_calls; /* gic_ppi_set_active() */
     unsigned int last_set_active;
-    unsigned int deactivates;      /* gic_deactivate() */
+    unsigned int deactivates; /* gic_deactivate() */
     unsigned int last_deactivated;
 };
 
