@@ -6,20 +6,33 @@
 #include "hvc.h"
 #include "sysreg.h"
 
+/* One SMCCC call through `insn` (hvc #0 or smc #0). */
+#define SMCCC_CALL(insn, id, a1, a2, a3)                                       \
+    ({                                                                         \
+        register unsigned long x0 __asm__("x0") = (id);                        \
+        register unsigned long x1 __asm__("x1") = (a1);                        \
+        register unsigned long x2 __asm__("x2") = (a2);                        \
+        register unsigned long x3 __asm__("x3") = (a3);                        \
+                                                                               \
+        __asm__ __volatile__(insn                                              \
+                             : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)          \
+                             :                                                 \
+                             : "x4", "x5", "x6", "x7", "x8", "x9", "x10",      \
+                               "x11", "x12", "x13", "x14", "x15", "x16",       \
+                               "x17", "memory");                               \
+        (long)x0;                                                              \
+    })
+
 long hvc_call(unsigned long id, unsigned long a1, unsigned long a2,
               unsigned long a3)
 {
-    register unsigned long x0 __asm__("x0") = id;
-    register unsigned long x1 __asm__("x1") = a1;
-    register unsigned long x2 __asm__("x2") = a2;
-    register unsigned long x3 __asm__("x3") = a3;
+    return SMCCC_CALL("hvc #0", id, a1, a2, a3);
+}
 
-    __asm__ __volatile__("hvc #0"
-                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-                         :
-                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
-                           "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    return (long)x0;
+long smc_call(unsigned long id, unsigned long a1, unsigned long a2,
+              unsigned long a3)
+{
+    return SMCCC_CALL("smc #0", id, a1, a2, a3);
 }
 
 long hvc_console_write(const char *buf, size_t len)
@@ -63,20 +76,4 @@ _Noreturn void hvc_shutdown(long code)
         irq_disable();
         wfi();
     }
-}
-
-long smc_call(unsigned long id, unsigned long a1, unsigned long a2,
-              unsigned long a3)
-{
-    register unsigned long x0 __asm__("x0") = id;
-    register unsigned long x1 __asm__("x1") = a1;
-    register unsigned long x2 __asm__("x2") = a2;
-    register unsigned long x3 __asm__("x3") = a3;
-
-    __asm__ __volatile__("smc #0"
-                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
-                         :
-                         : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
-                           "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    return (long)x0;
 }
