@@ -112,6 +112,15 @@ struct sched_decision sched_pick_next(struct scheduler *s, unsigned int cpu,
     return d;
 }
 
+int sched_set_vm_params(struct scheduler *s, unsigned int vm_id,
+                        unsigned int weight, unsigned int cap_pct)
+{
+    if (s->ops == NULL || s->ops->set_vm_params == NULL) {
+        return SCHED_EINVAL;
+    }
+    return s->ops->set_vm_params(s, vm_id, weight, cap_pct);
+}
+
 void sched_dump(struct scheduler *s)
 {
     if (s->ops->dump != NULL) {

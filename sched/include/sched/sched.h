@@ -61,6 +61,9 @@ struct sched_ops {
     void (*yield)(struct scheduler *s, struct sched_unit *u, uint64_t now);
     void (*deinit)(struct scheduler *s);
     void (*dump)(struct scheduler *s);
+    /* Sets a VM's weight and cap (percent of one CPU, 0 = none). */
+    int (*set_vm_params)(struct scheduler *s, unsigned int vm_id,
+                         unsigned int weight, unsigned int cap_pct);
 };
 
 struct scheduler {
@@ -102,6 +105,14 @@ void sched_yield_unit(struct scheduler *s, struct sched_unit *u, uint64_t now);
 /** Asks the policy what cpu runs next; accounts the previous pick's time. */
 struct sched_decision sched_pick_next(struct scheduler *s, unsigned int cpu,
                                       uint64_t now);
+
+/**
+ * Sets VM vm_id's weight and cap (percent of one CPU, 0 = no cap) for
+ * policies that have them. 0, or -22 for bad values or when the policy has
+ * no such parameters.
+ */
+int sched_set_vm_params(struct scheduler *s, unsigned int vm_id,
+                        unsigned int weight, unsigned int cap_pct);
 
 /** Prints the policy's state, if it can. */
 void sched_dump(struct scheduler *s);
