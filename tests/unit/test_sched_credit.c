@@ -6,6 +6,7 @@
  * next simulated event, and checks the resulting shares and latencies.
  */
 #include "harness.h"
+#include "sched_env.h"
 
 #include <sched/sched.h>
 
@@ -14,32 +15,6 @@
 #define TICK_NS ((uint64_t)CONFIG_SCHED_CREDIT_TICK_MS * MS)
 #define TSLICE_NS ((uint64_t)CONFIG_SCHED_CREDIT_TSLICE_MS * MS)
 #define RATELIMIT_NS ((uint64_t)CONFIG_SCHED_CREDIT_RATELIMIT_US * US)
-
-static unsigned int nr_live_allocs;
-
-static void *env_zalloc(size_t size)
-{
-    nr_live_allocs++;
-    return calloc(1, size);
-}
-
-static void env_free(void *p)
-{
-    if (p != NULL) {
-        nr_live_allocs--;
-    }
-    free(p);
-}
-
-static void env_print(const char *fmt, ...)
-{
-}
-
-static const struct sched_env env = {
-    .zalloc = env_zalloc,
-    .free = env_free,
-    .print = env_print,
-};
 
 #define NR_UNITS 4
 
@@ -54,7 +29,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
     unsigned int i;
 
-    if (f == NULL || sched_init(&f->s, "credit", 2, &env) != 0) {
+    if (f == NULL || sched_init(&f->s, "credit", 2, &test_sched_env) != 0) {
         free(f);
         return -1;
     }
@@ -80,9 +55,10 @@ static int teardown(void **state)
     }
     sched_deinit(&f->s);
     free(f);
-    if (nr_live_allocs != 0) {
-        print_error("%u scheduler allocations leaked\n", nr_live_allocs);
-        nr_live_allocs = 0;
+    if (test_sched_live_allocs != 0) {
+        print_error("%u scheduler allocations leaked\n",
+                    test_sched_live_allocs);
+        test_sched_live_allocs = 0;
         return -1;
     }
     return 0;
@@ -107,11 +83,12 @@ static void test_registered(void **state)
     struct scheduler s;
 
     assert_non_null(sched_find("credit"));
-    assert_int_equal(sched_init(&s, "credit", SCHED_MAX_CPUS, &env), 0);
+    assert_int_equal(sched_init(&s, "credit", SCHED_MAX_CPUS, &test_sched_env),
+                     0);
     assert_string_equal(s.ops->name, "credit");
     sched_dump(&s);
     sched_deinit(&s);
-    assert_int_equal(nr_live_allocs, 0);
+    assert_int_equal(test_sched_live_allocs, 0);
 }
 
 static void test_set_vm_params_errors(void **state)
@@ -126,7 +103,7 @@ static void test_set_vm_params_errors(void **state)
     assert_int_equal(sched_set_vm_params(&f->s, 0, 1, 100), 0);
     assert_int_equal(sched_set_vm_params(&f->s, 1, 65535, 0), 0);
     /* A policy without the hook. */
-    assert_int_equal(sched_init(&rr, "rr", 1, &env), 0);
+    assert_int_equal(sched_init(&rr, "rr", 1, &test_sched_env), 0);
     assert_int_equal(sched_set_vm_params(&rr, 0, 256, 0), -22);
     sched_deinit(&rr);
     /* No instance at all. */

@@ -5,6 +5,7 @@
  * round-robin behaviour driven with simulated time.
  */
 #include "harness.h"
+#include "sched_env.h"
 
 #include <sched/sched.h>
 
@@ -23,32 +24,6 @@ static const struct sched_ops incomplete_ops = {
 };
 SCHED_REGISTER(incomplete_ops);
 
-static unsigned int nr_live_allocs;
-
-static void *env_zalloc(size_t size)
-{
-    nr_live_allocs++;
-    return calloc(1, size);
-}
-
-static void env_free(void *p)
-{
-    if (p != NULL) {
-        nr_live_allocs--;
-    }
-    free(p);
-}
-
-static void env_print(const char *fmt, ...)
-{
-}
-
-static const struct sched_env env = {
-    .zalloc = env_zalloc,
-    .free = env_free,
-    .print = env_print,
-};
-
 #define NR_UNITS 4
 
 struct fixture {
@@ -61,7 +36,7 @@ static int setup(void **state)
     struct fixture *f = calloc(1, sizeof(*f));
     unsigned int i;
 
-    if (f == NULL || sched_init(&f->s, "rr", 2, &env) != 0) {
+    if (f == NULL || sched_init(&f->s, "rr", 2, &test_sched_env) != 0) {
         free(f);
         return -1;
     }
@@ -85,9 +60,10 @@ static int teardown(void **state)
     }
     sched_deinit(&f->s);
     free(f);
-    if (nr_live_allocs != 0) {
-        print_error("%u scheduler allocations leaked\n", nr_live_allocs);
-        nr_live_allocs = 0;
+    if (test_sched_live_allocs != 0) {
+        print_error("%u scheduler allocations leaked\n",
+                    test_sched_live_allocs);
+        test_sched_live_allocs = 0;
         return -1;
     }
     return 0;
@@ -96,28 +72,29 @@ static int teardown(void **state)
 static void test_init_names(void **state)
 {
     struct scheduler s;
-    struct sched_env no_alloc = env;
+    struct sched_env no_alloc = test_sched_env;
 
     assert_non_null(sched_find("rr"));
     assert_null(sched_find("credit-nonexistent"));
-    assert_int_equal(sched_init(&s, "nosuch", 1, &env), -22);
+    assert_int_equal(sched_init(&s, "nosuch", 1, &test_sched_env), -22);
     assert_null(s.ops);
     /* Registered, but missing a mandatory hook. */
     assert_non_null(sched_find("incomplete"));
-    assert_int_equal(sched_init(&s, "incomplete", 1, &env), -22);
+    assert_int_equal(sched_init(&s, "incomplete", 1, &test_sched_env), -22);
     assert_null(s.ops);
-    assert_int_equal(sched_init(&s, "rr", 0, &env), -22);
-    assert_int_equal(sched_init(&s, "rr", SCHED_MAX_CPUS + 1, &env), -22);
+    assert_int_equal(sched_init(&s, "rr", 0, &test_sched_env), -22);
+    assert_int_equal(sched_init(&s, "rr", SCHED_MAX_CPUS + 1, &test_sched_env),
+                     -22);
     assert_int_equal(sched_init(&s, "rr", 1, NULL), -22);
     no_alloc.zalloc = NULL;
     assert_int_equal(sched_init(&s, "rr", 1, &no_alloc), -22);
-    assert_int_equal(sched_init(&s, "rr", SCHED_MAX_CPUS, &env), 0);
+    assert_int_equal(sched_init(&s, "rr", SCHED_MAX_CPUS, &test_sched_env), 0);
     assert_string_equal(s.ops->name, "rr");
     assert_int_equal(s.nr_cpus, SCHED_MAX_CPUS);
     sched_dump(&s);
     sched_deinit(&s);
     assert_null(s.ops);
-    assert_int_equal(nr_live_allocs, 0);
+    assert_int_equal(test_sched_live_allocs, 0);
 }
 
 static void test_insert_bad_cpu(void **state)
