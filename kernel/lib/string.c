@@ -10,6 +10,35 @@
 #include <stdint.h>
 #include <string.h>
 
+/*
+ * Copies words of type T from *s to *d while at least one is left,
+ * eight at a time first; advances d, s and n past what it copied. Both
+ * pointers must be aligned for T.
+ */
+#define COPY_WORDS(T, d, s, n)                                                 \
+    do {                                                                       \
+        T *dw_ = (T *)(void *)(d);                                             \
+        const T *sw_ = (const T *)(const void *)(s);                           \
+                                                                               \
+        for (; (n) >= 8 * sizeof(T); (n) -= 8 * sizeof(T)) {                   \
+            dw_[0] = sw_[0];                                                   \
+            dw_[1] = sw_[1];                                                   \
+            dw_[2] = sw_[2];                                                   \
+            dw_[3] = sw_[3];                                                   \
+            dw_[4] = sw_[4];                                                   \
+            dw_[5] = sw_[5];                                                   \
+            dw_[6] = sw_[6];                                                   \
+            dw_[7] = sw_[7];                                                   \
+            dw_ += 8;                                                          \
+            sw_ += 8;                                                          \
+        }                                                                      \
+        for (; (n) >= sizeof(T); (n) -= sizeof(T)) {                           \
+            *dw_++ = *sw_++;                                                   \
+        }                                                                      \
+        (d) = (unsigned char *)dw_;                                            \
+        (s) = (const unsigned char *)sw_;                                      \
+    } while (0)
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     unsigned char *d = dst;
@@ -25,43 +54,9 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n)
             n--;
         }
         if (mis == 0) {
-            uint64_t *dw = (uint64_t *)(void *)d;
-            const uint64_t *sw = (const uint64_t *)(const void *)s;
-
-            for (; n >= 64; n -= 64, dw += 8, sw += 8) {
-                dw[0] = sw[0];
-                dw[1] = sw[1];
-                dw[2] = sw[2];
-                dw[3] = sw[3];
-                dw[4] = sw[4];
-                dw[5] = sw[5];
-                dw[6] = sw[6];
-                dw[7] = sw[7];
-            }
-            for (; n >= 8; n -= 8) {
-                *dw++ = *sw++;
-            }
-            d = (unsigned char *)dw;
-            s = (const unsigned char *)sw;
+            COPY_WORDS(uint64_t, d, s, n);
         } else {
-            uint32_t *dw = (uint32_t *)(void *)d;
-            const uint32_t *sw = (const uint32_t *)(const void *)s;
-
-            for (; n >= 32; n -= 32, dw += 8, sw += 8) {
-                dw[0] = sw[0];
-                dw[1] = sw[1];
-                dw[2] = sw[2];
-                dw[3] = sw[3];
-                dw[4] = sw[4];
-                dw[5] = sw[5];
-                dw[6] = sw[6];
-                dw[7] = sw[7];
-            }
-            for (; n >= 4; n -= 4) {
-                *dw++ = *sw++;
-            }
-            d = (unsigned char *)dw;
-            s = (const unsigned char *)sw;
+            COPY_WORDS(uint32_t, d, s, n);
         }
     }
     while (n-- != 0) {
