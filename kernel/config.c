@@ -84,6 +84,60 @@ static int parse_u64(const void *fdt, int node, const char *prop, uint64_t *out)
     return 0;
 }
 
+/* Reads optional one-cell property prop into *out, checking lo..hi. */
+static int parse_u32_in(const void *fdt, int node, const char *name,
+                        const char *prop, uint32_t lo, uint32_t hi,
+                        uint32_t *out, struct parse_ctx *pc)
+{
+    int len;
+    const fdt32_t *p = fdt_getprop(fdt, node, prop, &len);
+
+    if (p == NULL) {
+        return 0;
+    }
+    if (len != 4 || fdt32_to_cpu(p[0]) < lo || fdt32_to_cpu(p[0]) > hi) {
+        report(pc, "vm %s: %s must be one cell in %lu..%lu", name, prop,
+               (unsigned long)lo, (unsigned long)hi);
+        return -HV_EINVAL;
+    }
+    *out = fdt32_to_cpu(p[0]);
+    return 0;
+}
+
+/* The sched-* properties (see hv/config.h). */
+static int parse_sched(const void *fdt, int node, const char *name,
+                       struct vm_config *vm, struct parse_ctx *pc)
+{
+    uint32_t weight = 0;
+    uint32_t cap = 0;
+
+    if (parse_u32_in(fdt, node, name, "sched-weight", 1, 65535, &weight,
+                     pc) != 0 ||
+        parse_u32_in(fdt, node, name, "sched-cap", 0, 100, &cap, pc) != 0 ||
+        parse_u32_in(fdt, node, name, "sched-rt-period-us", 100, 1000000,
+                     &vm->rt_period_us, pc) != 0 ||
+        parse_u32_in(fdt, node, name, "sched-rt-budget-us", 1, 1000000,
+                     &vm->rt_budget_us, pc) != 0) {
+        return -HV_EINVAL;
+    }
+    vm->sched_weight = weight;
+    vm->sched_cap_pct = cap;
+    if ((vm->rt_period_us == 0) != (vm->rt_budget_us == 0)) {
+        report(pc,
+               "vm %s: a reservation needs both sched-rt-period-us and "
+               "sched-rt-budget-us",
+               name);
+        return -HV_EINVAL;
+    }
+    if (vm->rt_budget_us > vm->rt_period_us) {
+        report(pc, "vm %s: sched-rt-budget-us %lu exceeds the period %lu us",
+               name, (unsigned long)vm->rt_budget_us,
+               (unsigned long)vm->rt_period_us);
+        return -HV_EINVAL;
+    }
+    return 0;
+}
+
 static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
                     struct vm_config *vm, struct parse_ctx *pc)
 {
@@ -188,7 +242,7 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
         }
         memcpy(vm->bootargs, s, (size_t)len);
     }
-    return 0;
+    return parse_sched(fdt, node, name, vm, pc);
 }
 
 int config_parse(const void *blob, size_t blob_size, unsigned int nr_pcpus,

@@ -11,6 +11,7 @@
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
 #include <hv/selftest.h>
+#include <hv/trace.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <string.h>
@@ -108,6 +109,7 @@ void kernel_main(const void *dtb, const struct host_info *info)
         strcpy(policy, setup.scheduler);
     }
     host_dt_bootarg(info, "sched", policy, sizeof(policy));
+    trace_init(info, arch_cpu_count());
     if (vcpu_sched_init(policy, arch_cpu_count()) != 0) {
         setup.nr_vms = 0;
     }

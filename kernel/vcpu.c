@@ -20,6 +20,7 @@
 #include <hv/errno.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
+#include <hv/trace.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 
@@ -48,7 +49,12 @@ static void sched_free(void *p)
 
 int vcpu_sched_init(const char *policy, unsigned int nr_cpus)
 {
-    const struct sched_env env = {kzalloc, sched_free, sched_print};
+    const struct sched_env env = {
+        .zalloc = kzalloc,
+        .free = sched_free,
+        .print = sched_print,
+        .trace = trace_enabled() ? trace_sched_event : NULL,
+    };
     int rc = sched_init(&hv_sched, policy, nr_cpus, &env);
 
     if (rc != 0) {
@@ -128,6 +134,68 @@ int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
     }
     pinned[pcpu][nr_pinned[pcpu]++] = v;
     *out = v;
+    return 0;
+}
+
+/* Drops the reservations of vm's vCPUs (after a refusal). */
+static void vm_sched_drop_reservations(struct vm *vm)
+{
+    unsigned int i;
+
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        sched_set_reservation(&hv_sched, &vm->vcpus[i]->unit, 0, 0);
+    }
+}
+
+int vcpu_sched_configure(struct vm *vm)
+{
+    const struct vm_config *cfg = vm->cfg;
+    unsigned int weight = cfg->sched_weight != 0 ? cfg->sched_weight : 256;
+    uint64_t period = (uint64_t)cfg->rt_period_us * 1000;
+    uint64_t budget = (uint64_t)cfg->rt_budget_us * 1000;
+    unsigned int i;
+    int rc;
+
+    /* Always set: a VM id reused after a failed creation starts clean. */
+    rc = sched_set_vm_params(&hv_sched, vm->id, weight, cfg->sched_cap_pct);
+    if (rc != 0 && (cfg->sched_weight != 0 || cfg->sched_cap_pct != 0)) {
+        pr_warn("vm %s: policy %s has no weight or cap; ignored", vm->name,
+                hv_sched.ops->name);
+    }
+    if (budget == 0) {
+        return 0;
+    }
+    if (hv_sched.ops->set_reservation == NULL) {
+        pr_warn("vm %s: policy %s has no reservations (use credit-rt); "
+                "reservation ignored",
+                vm->name, hv_sched.ops->name);
+        return 0;
+    }
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        struct vcpu *v = vm->vcpus[i];
+
+        rc = sched_set_reservation(&hv_sched, &v->unit, period, budget);
+        if (rc != 0) {
+            struct sched_params sp;
+
+            sched_get_params(&hv_sched, &sp);
+            pr_err("vm %s: reservation %lu us every %lu us for vCPU %u "
+                   "refused: %s",
+                   vm->name, (unsigned long)cfg->rt_budget_us,
+                   (unsigned long)cfg->rt_period_us, i,
+                   rc == -HV_ENOSPC ? "the reservations on its CPU would "
+                                      "exceed the real-time share"
+                                    : "invalid");
+            if (rc == -HV_ENOSPC) {
+                pr_err("vm %s: cpu%u allows %u%% of reservations", vm->name,
+                       v->pcpu, sp.rt_share_pct);
+            }
+            vm_sched_drop_reservations(vm);
+            return rc;
+        }
+    }
+    pr_info("vm %s: reservation %lu us every %lu us per vCPU", vm->name,
+            (unsigned long)cfg->rt_budget_us, (unsigned long)cfg->rt_period_us);
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <hv/errno.h>
 #include <hv/page_alloc.h>
 #include <hv/printk.h>
+#include <hv/trace.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
 #include <hv/vm_fdt.h>
@@ -181,6 +182,9 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
         }
     }
     if (rc == 0) {
+        rc = vcpu_sched_configure(vm);
+    }
+    if (rc == 0) {
         rc = vm_setup_devices(vm);
     }
     if (rc == 0) {
@@ -235,6 +239,7 @@ void vm_stop(struct vm *vm, int64_t code, const char *reason)
     }
     left = __atomic_sub_fetch(&nr_running_vms, 1, __ATOMIC_ACQ_REL);
     if (left == 0) {
+        trace_dump();
         pr_info("all VMs stopped, powering off");
         arch_system_off();
     }

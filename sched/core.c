@@ -80,13 +80,31 @@ void sched_remove(struct scheduler *s, struct sched_unit *u)
     s->ops->remove_unit(s, u);
 }
 
+const char *sched_event_name(enum sched_event ev)
+{
+    static const char *const names[SCHED_EV_COUNT] = {
+        [SCHED_EV_WAKE] = "wake",
+        [SCHED_EV_BLOCK] = "block",
+        [SCHED_EV_SWITCH_IN] = "switch_in",
+        [SCHED_EV_SWITCH_OUT] = "switch_out",
+        [SCHED_EV_BOOST] = "boost",
+        [SCHED_EV_BUDGET_OUT] = "budget_out",
+        [SCHED_EV_REPLENISH] = "replenish",
+        [SCHED_EV_STEAL] = "steal",
+    };
+
+    return (unsigned int)ev < SCHED_EV_COUNT ? names[ev] : "?";
+}
+
 void sched_wake(struct scheduler *s, struct sched_unit *u, uint64_t now)
 {
+    sched_trace(s, u->cpu, now, SCHED_EV_WAKE, u, 0);
     s->ops->wake(s, u, now);
 }
 
 void sched_sleep(struct scheduler *s, struct sched_unit *u, uint64_t now)
 {
+    sched_trace(s, u->cpu, now, SCHED_EV_BLOCK, u, 0);
     s->ops->sleep(s, u, now);
 }
 
@@ -107,6 +125,14 @@ struct sched_decision sched_pick_next(struct scheduler *s, unsigned int cpu,
         prev->run_ns += now - s->picked_at[cpu];
     }
     d = s->ops->pick_next(s, cpu, now);
+    if (d.unit != prev) {
+        if (prev != NULL) {
+            sched_trace(s, cpu, now, SCHED_EV_SWITCH_OUT, prev, 0);
+        }
+        if (d.unit != NULL) {
+            sched_trace(s, cpu, now, SCHED_EV_SWITCH_IN, d.unit, d.run_ns);
+        }
+    }
     s->curr[cpu] = d.unit;
     s->picked_at[cpu] = now;
     return d;
@@ -119,6 +145,41 @@ int sched_set_vm_params(struct scheduler *s, unsigned int vm_id,
         return SCHED_EINVAL;
     }
     return s->ops->set_vm_params(s, vm_id, weight, cap_pct);
+}
+
+int sched_get_vm_params(struct scheduler *s, unsigned int vm_id,
+                        unsigned int *weight, unsigned int *cap_pct)
+{
+    if (s->ops == NULL || s->ops->get_vm_params == NULL) {
+        return SCHED_EINVAL;
+    }
+    return s->ops->get_vm_params(s, vm_id, weight, cap_pct);
+}
+
+int sched_set_reservation(struct scheduler *s, struct sched_unit *u,
+                          uint64_t period_ns, uint64_t budget_ns)
+{
+    if (s->ops == NULL || s->ops->set_reservation == NULL ||
+        budget_ns > period_ns) {
+        return SCHED_EINVAL;
+    }
+    return s->ops->set_reservation(s, u, period_ns, budget_ns);
+}
+
+int sched_set_params(struct scheduler *s, const struct sched_params *p)
+{
+    if (s->ops == NULL || s->ops->set_params == NULL) {
+        return SCHED_EINVAL;
+    }
+    return s->ops->set_params(s, p);
+}
+
+void sched_get_params(struct scheduler *s, struct sched_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (s->ops != NULL && s->ops->get_params != NULL) {
+        s->ops->get_params(s, p);
+    }
 }
 
 void sched_dump(struct scheduler *s)

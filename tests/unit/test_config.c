@@ -32,6 +32,11 @@ struct vm_spec {
     const char *console;  /* NULL: left out */
     const char *bootargs; /* NULL: left out */
     int bootargs_len;     /* 0: strlen + 1 */
+    struct {
+        const char *name; /* NULL: unused slot */
+        uint32_t value;
+        int len; /* 0: one cell */
+    } cells[4];
 };
 
 struct errors {
@@ -115,6 +120,13 @@ static void add_vm(void *fdt, const struct vm_spec *v)
                                        : (int)strlen(v->bootargs) + 1;
 
         assert_int_equal(fdt_property(fdt, "bootargs", v->bootargs, len), 0);
+    }
+    for (unsigned int i = 0; i < 4 && v->cells[i].name != NULL; i++) {
+        fdt32_t cell[2] = {cpu_to_fdt32(v->cells[i].value),
+                           cpu_to_fdt32(v->cells[i].value)};
+        int len = v->cells[i].len != 0 ? v->cells[i].len : 4;
+
+        assert_int_equal(fdt_property(fdt, v->cells[i].name, cell, len), 0);
     }
     assert_int_equal(fdt_end_node(fdt), 0);
 }
@@ -460,6 +472,76 @@ static void test_bootargs_too_long(void **state)
     check_one_bad(&v, "vm bad:", "bootargs");
 }
 
+static void test_sched_properties(void **state)
+{
+    struct vm_spec v = good_vm("media");
+    struct setup_config *out = malloc(sizeof(*out));
+    struct errors errs;
+    void *fdt;
+
+    v.cells[0].name = "sched-weight";
+    v.cells[0].value = 512;
+    v.cells[1].name = "sched-cap";
+    v.cells[1].value = 25;
+    v.cells[2].name = "sched-rt-period-us";
+    v.cells[2].value = 16667;
+    v.cells[3].name = "sched-rt-budget-us";
+    v.cells[3].value = 4500;
+    fdt = build_blob("credit-rt", &v, 1, true);
+    assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+    assert_string_equal(out->scheduler, "credit-rt");
+    assert_int_equal(out->vms[0].sched_weight, 512);
+    assert_int_equal(out->vms[0].sched_cap_pct, 25);
+    assert_int_equal(out->vms[0].rt_period_us, 16667);
+    assert_int_equal(out->vms[0].rt_budget_us, 4500);
+    free(fdt);
+    /* Left out: zero, meaning the policy's defaults. */
+    v = good_vm("plain");
+    fdt = build_blob(NULL, &v, 1, true);
+    assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+    assert_int_equal(out->vms[0].sched_weight, 0);
+    assert_int_equal(out->vms[0].rt_budget_us, 0);
+    free(fdt);
+    free(out);
+}
+
+static void test_sched_properties_bad(void **state)
+{
+    static const struct {
+        const char *name;
+        uint32_t value;
+        int len;
+        const char *second; /* NULL: only the first property */
+        uint32_t second_value;
+        const char *why;
+    } cases[] = {
+        {"sched-weight", 0, 0, NULL, 0, "sched-weight"},
+        {"sched-weight", 65536, 0, NULL, 0, "sched-weight"},
+        {"sched-weight", 256, 8, NULL, 0, "sched-weight"},
+        {"sched-cap", 101, 0, NULL, 0, "sched-cap"},
+        {"sched-rt-period-us", 50, 0, "sched-rt-budget-us", 10, "period"},
+        {"sched-rt-period-us", 2000000, 0, "sched-rt-budget-us", 10,
+         "period"},
+        {"sched-rt-period-us", 1000, 0, NULL, 0, "both"},
+        {"sched-rt-budget-us", 1000, 0, NULL, 0, "both"},
+        {"sched-rt-period-us", 1000, 0, "sched-rt-budget-us", 2000,
+         "exceeds"},
+        {"sched-rt-period-us", 1000, 0, "sched-rt-budget-us", 0, "budget"},
+    };
+    unsigned int i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vm_spec v = good_vm("bad");
+
+        v.cells[0].name = cases[i].name;
+        v.cells[0].value = cases[i].value;
+        v.cells[0].len = cases[i].len;
+        v.cells[1].name = cases[i].second;
+        v.cells[1].value = cases[i].second_value;
+        check_one_bad(&v, "vm bad:", cases[i].why);
+    }
+}
+
 static void test_kernel_larger_than_memory(void **state)
 {
     uint64_t room = (2UL << 20) - ((uint64_t)CONFIG_GUEST_DTB_MAX_KIB << 10);
@@ -702,6 +784,8 @@ int main(void)
         cmocka_unit_test(test_unusable_blobs),
         cmocka_unit_test(test_corrupted_structure),
         cmocka_unit_test(test_no_vms_node),
+        cmocka_unit_test(test_sched_properties),
+        cmocka_unit_test(test_sched_properties_bad),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

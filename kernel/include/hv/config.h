@@ -6,8 +6,15 @@
  *   vms { NAME { compatible = "shoji,vm"; memory-size = <hi lo>;
  *                vcpus = <n>; cpu-affinity = <pcpu...>;
  *                kernel = /incbin/("img"); initrd = /incbin/("rd");
- *                console = "pl011"; bootargs = "..."; }; };
+ *                console = "pl011"; bootargs = "...";
+ *                sched-weight = <256>; sched-cap = <pct>;
+ *                sched-rt-period-us = <us>; sched-rt-budget-us = <us>; };
+ *      };
  *
+ * The sched-* properties are optional: weight 1..65535 (default 256) and
+ * cap in percent of one CPU (0 = none) for the credit policies, and a
+ * real-time reservation for credit-rt (both or neither; period 100 us to
+ * 1 s, budget 1 us to the period), applied to each of the VM's vCPUs.
  * and /chosen { scheduler = "rr"; }. Parsing validates everything, so a
  * VM that is started is known to be well formed.
  */
@@ -33,6 +40,10 @@ struct vm_config {
     size_t initrd_size;
     bool console_pl011;
     char bootargs[VM_BOOTARGS_MAX];
+    unsigned int sched_weight;  /* 0 = not given (policy default) */
+    unsigned int sched_cap_pct; /* 0 = no cap */
+    uint32_t rt_period_us;      /* 0 = no reservation */
+    uint32_t rt_budget_us;
 };
 
 struct setup_config {

@@ -46,6 +46,13 @@ struct vcpu {
 int vcpu_sched_init(const char *policy, unsigned int nr_cpus);
 
 /** Creates vCPU id of vm, pinned to pcpu, powered off. */
+/**
+ * Applies the VM description's weight, cap and reservation to the policy.
+ * Parameters the policy lacks are ignored with a warning; a reservation
+ * refused by admission control fails (-HV_ENOSPC) with a logged reason.
+ */
+int vcpu_sched_configure(struct vm *vm);
+
 int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
                 struct vcpu **out);
 

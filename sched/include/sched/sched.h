@@ -41,10 +41,39 @@ struct sched_decision {
     uint64_t run_ns;
 };
 
+/* Scheduler events, for traces (see sched_env.trace). */
+enum sched_event {
+    SCHED_EV_WAKE,       /* unit became runnable */
+    SCHED_EV_BLOCK,      /* unit blocked (or stopped) */
+    SCHED_EV_SWITCH_IN,  /* unit picked to run; arg = granted run_ns */
+    SCHED_EV_SWITCH_OUT, /* unit descheduled */
+    SCHED_EV_BOOST,      /* credit: unit woke with BOOST */
+    SCHED_EV_BUDGET_OUT, /* reservation budget exhausted */
+    SCHED_EV_REPLENISH,  /* reservation budget refilled; arg = deadline */
+    SCHED_EV_STEAL,      /* unit taken from another CPU's run queue */
+    SCHED_EV_COUNT,
+};
+
+/** Short lowercase name of an event ("wake", "switch_in", ...). */
+const char *sched_event_name(enum sched_event ev);
+
 struct sched_env {
     void *(*zalloc)(size_t size);
     void (*free)(void *p);
     void (*print)(const char *fmt, ...);
+    /* Optional: records one event. Called on the unit's CPU with that
+     * CPU's calls serialised, so a per-CPU ring needs no lock. */
+    void (*trace)(unsigned int cpu, uint64_t now, enum sched_event ev,
+                  const struct sched_unit *u, uint64_t arg);
+};
+
+/* Global policy parameters; a field a policy does not have reads as 0
+ * and must be 0 (or its current value) when set. */
+struct sched_params {
+    uint32_t tslice_us;    /* credit time slice (Xen: 30 ms) */
+    uint32_t tick_us;      /* credit accounting period (Xen: 10 ms) */
+    uint32_t ratelimit_us; /* minimum run before preemption (Xen: 1 ms) */
+    uint32_t rt_share_pct; /* share of a CPU reservations may claim */
 };
 
 struct sched_ops {
@@ -64,6 +93,14 @@ struct sched_ops {
     /* Sets a VM's weight and cap (percent of one CPU, 0 = none). */
     int (*set_vm_params)(struct scheduler *s, unsigned int vm_id,
                          unsigned int weight, unsigned int cap_pct);
+    int (*get_vm_params)(struct scheduler *s, unsigned int vm_id,
+                         unsigned int *weight, unsigned int *cap_pct);
+    /* Gives unit u budget_ns of CPU time every period_ns at real-time
+     * priority (budget 0 removes it), after admission control. */
+    int (*set_reservation)(struct scheduler *s, struct sched_unit *u,
+                           uint64_t period_ns, uint64_t budget_ns);
+    int (*set_params)(struct scheduler *s, const struct sched_params *p);
+    void (*get_params)(struct scheduler *s, struct sched_params *p);
 };
 
 struct scheduler {
@@ -113,6 +150,34 @@ struct sched_decision sched_pick_next(struct scheduler *s, unsigned int cpu,
  */
 int sched_set_vm_params(struct scheduler *s, unsigned int vm_id,
                         unsigned int weight, unsigned int cap_pct);
+
+/** Reads VM vm_id's weight and cap. 0, or -22. */
+int sched_get_vm_params(struct scheduler *s, unsigned int vm_id,
+                        unsigned int *weight, unsigned int *cap_pct);
+
+/**
+ * Reserves budget_ns every period_ns for unit u (latency-sensitive:
+ * earliest deadline first, preempting ordinary units when it wakes);
+ * budget_ns 0 removes the reservation. 0; -22 for bad values or a policy
+ * without reservations; -28 when admission control refuses it because
+ * the reservations on u's CPU would exceed the policy's rt_share_pct.
+ */
+int sched_set_reservation(struct scheduler *s, struct sched_unit *u,
+                          uint64_t period_ns, uint64_t budget_ns);
+
+/** Sets or reads the global parameters. set: 0, or -22. */
+int sched_set_params(struct scheduler *s, const struct sched_params *p);
+void sched_get_params(struct scheduler *s, struct sched_params *p);
+
+/** Records a trace event if the environment traces. */
+static inline void sched_trace(struct scheduler *s, unsigned int cpu,
+                               uint64_t now, enum sched_event ev,
+                               const struct sched_unit *u, uint64_t arg)
+{
+    if (s->env.trace != NULL) {
+        s->env.trace(cpu, now, ev, u, arg);
+    }
+}
 
 /** Prints the policy's state, if it can. */
 void sched_dump(struct scheduler *s);
