@@ -54,6 +54,17 @@ struct arch_regs *arch_vcpu_regs(struct vcpu *v)
 #define SAVE(r) s->r = SYSREG_READ(r)
 #define LOAD(r) SYSREG_WRITE(r, s->r)
 
+/* Has v's virtual timer condition been met (its output asserted)? */
+static bool vtimer_expired(const struct vcpu *v)
+{
+    uint64_t now = SYSREG_READ(cntpct_el0);
+
+    return (v->arch.cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) ==
+               CNT_CTL_ENABLE &&
+           now >= v->vm->arch.cntvoff &&
+           now - v->vm->arch.cntvoff >= v->arch.cntv_cval;
+}
+
 void arch_vcpu_load(struct vcpu *v)
 {
     struct arch_sysregs *s = &v->arch.sys;
@@ -89,6 +100,11 @@ void arch_vcpu_load(struct vcpu *v)
     /* Active state of a forwarded timer interrupt first, so the timer
      * cannot raise a second physical interrupt for the same event. */
     vgic_restore(v);
+    if (vtimer_expired(v)) {
+        /* It fired while v was away: deliver it now rather than take the
+         * physical interrupt right after entry only to inject it. */
+        vgic_inject_hw_on_load(v, VGIC_VTIMER_INTID);
+    }
     SYSREG_WRITE(cntv_cval_el0, v->arch.cntv_cval);
     SYSREG_WRITE(cntv_ctl_el0, v->arch.cntv_ctl);
     isb();

@@ -276,6 +276,21 @@ void vgic_inject_hw(struct vcpu *v, unsigned int intid)
     spin_unlock(&d->lock);
 }
 
+void vgic_inject_hw_on_load(struct vcpu *v, unsigned int intid)
+{
+    struct vgic_dist *d = dist_of(v->vm);
+    struct vgic_irq *irq = &v->arch.vgic.priv[intid];
+
+    spin_lock(&d->lock);
+    /* Already in flight: vgic_restore() re-activated it physically. */
+    if (!irq->latch && !irq->active) {
+        gic_ppi_set_active(intid, true);
+        irq_latch(irq);
+        v->arch.vgic.dirty = true;
+    }
+    spin_unlock(&d->lock);
+}
+
 void vgic_inject_private(struct vcpu *v, unsigned int intid)
 {
     struct vgic_dist *d = dist_of(v->vm);
@@ -423,53 +438,61 @@ static uint64_t lr_build(const struct vgic_irq *irq, unsigned int intid,
     return lr;
 }
 
+/* Does pending candidate a go before b: higher priority (lower value),
+ * then lower INTID? */
+static bool lr_before(struct vm *vm, struct vcpu *v, unsigned int a,
+                      unsigned int b)
+{
+    uint8_t pa = irq_of(vm, v, a)->priority;
+    uint8_t pb = irq_of(vm, v, b)->priority;
+
+    return pa < pb || (pa == pb && a < b);
+}
+
 /*
  * Picks up to nr_lrs interrupts for v: active ones first (they must stay
  * visible so the guest can deactivate them), then deliverable pending
  * ones by priority. Returns how many candidates there were in total.
+ * One scan over the interrupts, then a selection of the best pending
+ * ones for the free list registers: this runs on every flush, which is
+ * on the path of every wake-up.
  */
 static unsigned int lr_choose(struct vcpu *v, uint16_t *out)
 {
     struct vm *vm = v->vm;
+    uint16_t pending[VGIC_NR_IRQS];
+    unsigned int nr_pending = 0;
     unsigned int count = 0;
     unsigned int total = 0;
-    unsigned int pass;
     unsigned int intid;
 
-    for (pass = 0; pass < 2; pass++) {
-        unsigned int prio;
-        unsigned int next_prio = 0;
+    for (intid = 0; intid < VGIC_NR_IRQS; intid++) {
+        struct vgic_irq *irq = irq_of(vm, v, intid);
 
-        /* Pass 0: active. Pass 1: pending, in priority order. */
-        for (prio = 0; prio <= 0xff; prio = next_prio) {
-            next_prio = 0x100;
-            for (intid = 0; intid < VGIC_NR_IRQS; intid++) {
-                struct vgic_irq *irq = irq_of(vm, v, intid);
-                bool want;
-
-                if (intid >= 32 && irq->target != v->id) {
-                    continue;
-                }
-                want = pass == 0 ? irq->active
-                                 : !irq->active && irq_deliverable(vm, irq);
-                if (!want) {
-                    continue;
-                }
-                if (pass == 1 && irq->priority != prio) {
-                    if (irq->priority > prio && irq->priority < next_prio) {
-                        next_prio = irq->priority;
-                    }
-                    continue;
-                }
-                total++;
-                if (count < nr_lrs) {
-                    out[count++] = (uint16_t)intid;
-                }
+        if (intid >= 32 && irq->target != v->id) {
+            continue;
+        }
+        if (irq->active) {
+            total++;
+            if (count < nr_lrs) {
+                out[count++] = (uint16_t)intid;
             }
-            if (pass == 0) {
-                break;
+        } else if (irq_deliverable(vm, irq)) {
+            pending[nr_pending++] = (uint16_t)intid;
+        }
+    }
+    total += nr_pending;
+    while (count < nr_lrs && nr_pending > 0) {
+        unsigned int best = 0;
+        unsigned int i;
+
+        for (i = 1; i < nr_pending; i++) {
+            if (lr_before(vm, v, pending[i], pending[best])) {
+                best = i;
             }
         }
+        out[count++] = pending[best];
+        pending[best] = pending[--nr_pending];
     }
     return total;
 }

@@ -90,6 +90,14 @@ bool vgic_irq_pending(struct vcpu *v);
 /** Raises a forwarded physical PPI (virtual timer) on the loaded vCPU. */
 void vgic_inject_hw(struct vcpu *v, unsigned int intid);
 
+/**
+ * Delivers forwarded PPI intid that fired while v was not loaded, as if
+ * it had been taken here: latched for v and held physically active, so
+ * the hardware does not raise it again on entry. Call while loading v,
+ * after vgic_restore() and before the device's state is restored.
+ */
+void vgic_inject_hw_on_load(struct vcpu *v, unsigned int intid);
+
 /** Latches an edge on private INTID intid of v (any CPU). */
 void vgic_inject_private(struct vcpu *v, unsigned int intid);
 
