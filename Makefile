@@ -10,6 +10,7 @@
 #   make test                 unit tests (cmocka) then QEMU integration tests
 #   make bench                benchmarks (CSV under results/)
 #   make debug                boot the demo stopped under QEMU's gdbstub + gdb
+#   make schedsim             build the host scheduler simulator (O/schedsim/)
 #
 # Every folder lists its objects in its own Makefile as
 # `obj-y += x.o` / `obj-$(CONFIG_X) += y.o`.
@@ -30,10 +31,10 @@ KCONF := kconfig-conf
 KMCONF := kconfig-mconf
 
 # Targets that need neither the configuration nor the toolchain.
-NOCONFIG_GOALS := setup clean distclean menuconfig help format format-check \
+NOCONFIG_GOALS := setup clean distclean menuconfig help format format-check schedsim \
 	%_defconfig
 
-.PHONY: bench linux all setup clean distclean menuconfig help run test unit integration \
+.PHONY: bench linux all setup clean distclean menuconfig help run test unit integration schedsim \
 	debug guests format format-check size
 
 all: $(O)/shoji.bin guests
@@ -158,6 +159,10 @@ debug: all
 		-- -S -gdb tcp::1234 & \
 	gdb-multiarch -q $(O)/shoji.elf -ex 'target remote :1234'
 
+# Host scheduler simulator (tools/schedsim): host gcc only.
+schedsim:
+	@$(MAKE) --no-print-directory -C tools/schedsim O=$(abspath $(O))
+
 unit: $(O)/.setup-ok
 	@$(MAKE) --no-print-directory -C tests/unit O=$(O)/unit \
 		LIBFDT_SRC=$(O)/cache/src/libfdt
@@ -168,6 +173,7 @@ integration: all
 # Benchmarks: long, not part of `make test`; CSV under results/.
 bench: all linux
 	@bench/linux_boot.py --build $(O) --results results
+	@bench/sched_latency.py --build $(O) --results results
 
 test: $(O)/.setup-ok
 	@tests/run_all.sh --build $(O)
@@ -187,4 +193,4 @@ distclean:
 	@rm -rf $(O)
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile

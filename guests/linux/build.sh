@@ -16,6 +16,14 @@ LINUX_VER=6.1.192-2
 LINUX_META=linux-image-cloud-arm64
 BUSYBOX_PKG=busybox-static
 BUSYBOX_VER=1:1.35.0-4+deb12u1+b1
+# cyclictest (rt-tests) is dynamically linked: the arm64 C library and
+# libnuma it loads come from their own packages.
+RTTESTS_PKG=rt-tests
+RTTESTS_VER=2.4-1
+LIBC_PKG=libc6
+LIBC_VER=2.36-9+deb12u14
+LIBNUMA_PKG=libnuma1
+LIBNUMA_VER=2.0.16-1
 
 # Virtio drivers wanted in the initramfs; their dependencies are added.
 WANT_MODULES="virtio virtio_ring virtio_mmio virtio_blk virtio_net virtio_console"
@@ -140,12 +148,18 @@ fetch() {
 
 # ---- packages ------------------------------------------------------------------
 
-fetch "$LINUX_PKG" "$LINUX_VER"
-KDIR=$FETCHED_DIR/root
-KPKG="$FETCHED_PKG=$FETCHED_VER"
-fetch "$BUSYBOX_PKG" "$BUSYBOX_VER"
-BBDIR=$FETCHED_DIR/root
-BBPKG="$FETCHED_PKG=$FETCHED_VER"
+# fetch_as DIRVAR PKGVAR PKG VER: fetch, then DIRVAR = the extracted tree and
+# PKGVAR = "package=version" as resolved (for messages and /etc/shoji-guest).
+fetch_as() {
+	fetch "$3" "$4"
+	printf -v "$1" '%s' "$FETCHED_DIR/root"
+	printf -v "$2" '%s' "$FETCHED_PKG=$FETCHED_VER"
+}
+fetch_as KDIR KPKG "$LINUX_PKG" "$LINUX_VER"
+fetch_as BBDIR BBPKG "$BUSYBOX_PKG" "$BUSYBOX_VER"
+fetch_as RTDIR RTPKG "$RTTESTS_PKG" "$RTTESTS_VER"
+fetch_as LIBCDIR LIBCPKG "$LIBC_PKG" "$LIBC_VER"
+fetch_as NUMADIR NUMAPKG "$LIBNUMA_PKG" "$LIBNUMA_VER"
 
 # ---- kernel Image --------------------------------------------------------------
 
@@ -195,6 +209,40 @@ for a in sh mount modprobe poweroff reboot nproc taskset uname; do
 	[ -L "$ROOT/bin/$a" ] || die "busybox lacks applet $a"
 done
 log "busybox: $BBPKG, $napplets applets"
+
+# cyclictest and, found by following DT_NEEDED entries, the shared libraries
+# it loads, in the multiarch directory the arm64 loader searches by default;
+# the loader itself also at the path the binary names as its interpreter.
+need_tool readelf binutils
+LIBDIRS=("$LIBCDIR/lib/aarch64-linux-gnu" "$NUMADIR/usr/lib/aarch64-linux-gnu")
+GUESTLIB=lib/aarch64-linux-gnu
+mkdir -p "$ROOT/$GUESTLIB"
+install -m 0755 "$RTDIR/usr/bin/cyclictest" "$ROOT/bin/cyclictest"
+declare -A LIBSEEN=()
+add_libs() { # add_libs ELF: copies the libraries ELF needs, depth first
+	local so d found
+	for so in $(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		[ -n "${LIBSEEN[$so]:-}" ] && continue
+		LIBSEEN[$so]=1
+		found=""
+		for d in "${LIBDIRS[@]}"; do
+			if [ -e "$d/$so" ]; then
+				found="$d/$so"
+				break
+			fi
+		done
+		[ -n "$found" ] || die "library $so (needed by ${1##*/}) not in $LIBCPKG or $NUMAPKG"
+		cp -L "$found" "$ROOT/$GUESTLIB/$so"
+		add_libs "$found"
+	done
+}
+add_libs "$ROOT/bin/cyclictest"
+interp=$(readelf -l "$ROOT/bin/cyclictest" | sed -n 's/.*program interpreter: \(.*\)\]$/\1/p')
+if [ -z "$interp" ] || [ ! -f "$ROOT/$GUESTLIB/${interp##*/}" ]; then
+	die "cyclictest's interpreter '$interp' is not among its libraries"
+fi
+[ -e "$ROOT$interp" ] || ln -sr "$ROOT/$GUESTLIB/${interp##*/}" "$ROOT$interp"
+log "cyclictest: $RTPKG, interpreter $interp, libraries: ${!LIBSEEN[*]}"
 
 # kernel modules: the wanted ones plus their dependencies (from .modinfo
 # "depends="), unless built into the kernel.
@@ -259,6 +307,9 @@ for t in "$HERE"/tests/*.sh; do install -m 0755 "$t" "$ROOT/tests/"; done
 {
 	echo "kernel=$KPKG"
 	echo "busybox=$BBPKG"
+	echo "rt-tests=$RTPKG"
+	echo "libc=$LIBCPKG"
+	echo "libnuma=$NUMAPKG"
 	echo "release=$KREL"
 } >"$ROOT/etc/shoji-guest"
 
