@@ -836,39 +836,25 @@ static void cr_dump(struct scheduler *s)
     }
 }
 
+/* The hooks both credit policies share; credit-rt adds reservations. */
+#define CREDIT_SHARED_OPS                                                      \
+    .deinit = cr_deinit, .insert_unit = cr_insert_unit,                        \
+    .remove_unit = cr_remove_unit, .wake = cr_wake, .sleep = cr_sleep,         \
+    .yield = cr_yield, .pick_next = cr_pick_next, .dump = cr_dump,             \
+    .set_vm_params = cr_set_vm_params, .get_vm_params = cr_get_vm_params,      \
+    .set_params = cr_set_params, .get_params = cr_get_params
+
 static const struct sched_ops credit_ops = {
     .name = "credit",
     .init = cr_init,
-    .deinit = cr_deinit,
-    .insert_unit = cr_insert_unit,
-    .remove_unit = cr_remove_unit,
-    .wake = cr_wake,
-    .sleep = cr_sleep,
-    .yield = cr_yield,
-    .pick_next = cr_pick_next,
-    .dump = cr_dump,
-    .set_vm_params = cr_set_vm_params,
-    .get_vm_params = cr_get_vm_params,
-    .set_params = cr_set_params,
-    .get_params = cr_get_params,
+    CREDIT_SHARED_OPS,
 };
 SCHED_REGISTER(credit_ops);
 
 static const struct sched_ops credit_rt_ops = {
     .name = "credit-rt",
     .init = cr_rt_init,
-    .deinit = cr_deinit,
-    .insert_unit = cr_insert_unit,
-    .remove_unit = cr_remove_unit,
-    .wake = cr_wake,
-    .sleep = cr_sleep,
-    .yield = cr_yield,
-    .pick_next = cr_pick_next,
-    .dump = cr_dump,
-    .set_vm_params = cr_set_vm_params,
-    .get_vm_params = cr_get_vm_params,
     .set_reservation = cr_set_reservation,
-    .set_params = cr_set_params,
-    .get_params = cr_get_params,
+    CREDIT_SHARED_OPS,
 };
 SCHED_REGISTER(credit_rt_ops);
