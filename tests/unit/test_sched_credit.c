@@ -47,21 +47,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    unsigned int i;
+    int rc = test_sched_teardown(&f->s, f->u, NR_UNITS);
 
-    sched_dump(&f->s);
-    for (i = 0; i < NR_UNITS; i++) {
-        sched_remove(&f->s, &f->u[i]);
-    }
-    sched_deinit(&f->s);
     free(f);
-    if (test_sched_live_allocs != 0) {
-        print_error("%u scheduler allocations leaked\n",
-                    test_sched_live_allocs);
-        test_sched_live_allocs = 0;
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 /* Runs CPU 0 with always-runnable units from now to end; returns end. */
