@@ -111,8 +111,8 @@ static int parse_sched(const void *fdt, int node, const char *name,
     uint32_t weight = 0;
     uint32_t cap = 0;
 
-    if (parse_u32_in(fdt, node, name, "sched-weight", 1, 65535, &weight,
-                     pc) != 0 ||
+    if (parse_u32_in(fdt, node, name, "sched-weight", 1, 65535, &weight, pc) !=
+            0 ||
         parse_u32_in(fdt, node, name, "sched-cap", 0, 100, &cap, pc) != 0 ||
         parse_u32_in(fdt, node, name, "sched-rt-period-us", 100, 1000000,
                      &vm->rt_period_us, pc) != 0 ||

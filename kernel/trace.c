@@ -116,8 +116,7 @@ void trace_dump(void)
         for (i = first; i < r->head; i++) {
             const struct trace_rec *rec = &r->recs[i % ring_size];
 
-            printk("trace: %u %lu %s %u %u %lu\n", cpu,
-                   (unsigned long)rec->ns,
+            printk("trace: %u %lu %s %u %u %lu\n", cpu, (unsigned long)rec->ns,
                    sched_event_name((enum sched_event)rec->ev), rec->vm,
                    rec->vcpu, (unsigned long)rec->arg);
         }

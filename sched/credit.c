@@ -108,7 +108,7 @@ struct cr_unit {
     uint64_t rt_left;     /* budget left in it */
     unsigned int rt_cpu;  /* CPU whose rt_bw_ppm includes it */
     unsigned int cpu;     /* whose `all` list holds it */
-    bool on_cpu;      /* linked into a CPU's `all` list */
+    bool on_cpu;          /* linked into a CPU's `all` list */
     bool runnable;
     bool boost;
     bool yielded;
@@ -124,7 +124,7 @@ struct cr_cpu {
     struct list_node runq;
     struct list_node all;
     struct cr_unit *running;
-    bool running_rt;    /* running is being debited from its budget */
+    bool running_rt; /* running is being debited from its budget */
     unsigned int id;
     uint64_t rt_bw_ppm; /* admitted reservations, parts per million */
     uint64_t period;    /* index of the current period: now / tick */
@@ -196,8 +196,7 @@ static void cr_clamp(struct scheduler *s, struct cr_unit *cu)
 }
 
 /* Starts a fresh reservation period for cu at now. */
-static void cr_rt_refill(struct scheduler *s, struct cr_unit *cu,
-                         uint64_t now)
+static void cr_rt_refill(struct scheduler *s, struct cr_unit *cu, uint64_t now)
 {
     cu->rt_deadline = now + cu->rt_period;
     cu->rt_left = cu->rt_budget;
@@ -246,8 +245,8 @@ static void cr_charge(struct scheduler *s, struct cr_cpu *c, uint64_t until)
             c->running_rt = false;
             cu->boost = false;
             c->slice_end = until - delta;
-            sched_trace(s, c->id, until - delta, SCHED_EV_BUDGET_OUT,
-                        cu->unit, 0);
+            sched_trace(s, c->id, until - delta, SCHED_EV_BUDGET_OUT, cu->unit,
+                        0);
         }
         if (delta == 0) {
             return;
@@ -402,9 +401,8 @@ static int cr_set_params(struct scheduler *s, const struct sched_params *sp)
     uint64_t tick = (uint64_t)sp->tick_us * CR_US;
     unsigned int cpu;
 
-    if (sp->tslice_us < 100 || sp->tslice_us > 1000000 ||
-        sp->tick_us < 100 || sp->tick_us > 1000000 ||
-        sp->ratelimit_us > 100000) {
+    if (sp->tslice_us < 100 || sp->tslice_us > 1000000 || sp->tick_us < 100 ||
+        sp->tick_us > 1000000 || sp->ratelimit_us > 100000) {
         return CR_EINVAL;
     }
     /* Period indices count ticks: the tick is fixed once units exist. */
@@ -549,10 +547,9 @@ static void cr_wake(struct scheduler *s, struct sched_unit *u, uint64_t now)
     if (cu->boost) {
         sched_trace(s, cu->cpu, now, SCHED_EV_BOOST, u, 0);
     }
-    if (cu->rt_period != 0 &&
-        (now >= cu->rt_deadline ||
-         cu->rt_left * cu->rt_period >
-             (cu->rt_deadline - now) * cu->rt_budget)) {
+    if (cu->rt_period != 0 && (now >= cu->rt_deadline ||
+                               cu->rt_left * cu->rt_period >
+                                   (cu->rt_deadline - now) * cu->rt_budget)) {
         /* Keeping the old period would exceed its bandwidth. */
         cr_rt_refill(s, cu, now);
     }
@@ -638,7 +635,6 @@ static bool cr_must_switch(struct scheduler *s, struct cr_cpu *c,
            now - c->picked_at >= cr_priv(s)->ratelimit_ns;
 }
 
-
 /* The RT-eligible waiting unit with the earliest deadline, or NULL. */
 static struct cr_unit *cr_rt_best(struct scheduler *s, struct cr_cpu *c,
                                   uint64_t now)
@@ -715,8 +711,7 @@ static void cr_requeue(struct cr_cpu *c, struct cr_unit *prev)
 }
 
 /* Makes cu (taken off the run queue) c's runner from now. */
-static struct sched_decision cr_switch_to(struct scheduler *s,
-                                          struct cr_cpu *c,
+static struct sched_decision cr_switch_to(struct scheduler *s, struct cr_cpu *c,
                                           struct cr_unit *cu, bool rt,
                                           uint64_t now)
 {
@@ -730,8 +725,8 @@ static struct sched_decision cr_switch_to(struct scheduler *s,
     c->slice_end = now + cr_priv(s)->tslice_ns;
     cu->yielded = false;
     d.unit = cu->unit;
-    d.run_ns = rt ? cr_rt_run_ns(s, c, cu, now)
-                  : cr_run_ns(s, c, cr_best(s, c), now);
+    d.run_ns =
+        rt ? cr_rt_run_ns(s, c, cu, now) : cr_run_ns(s, c, cr_best(s, c), now);
     return d;
 }
 
@@ -741,8 +736,8 @@ static bool cr_rt_pick(struct scheduler *s, struct cr_cpu *c, uint64_t now,
 {
     struct cr_unit *prev = c->running;
     struct cr_unit *rt = cr_rt_best(s, c, now);
-    bool prev_rt = prev != NULL && prev->runnable &&
-                   cr_rt_eligible(s, prev, now);
+    bool prev_rt =
+        prev != NULL && prev->runnable && cr_rt_eligible(s, prev, now);
 
     if (prev_rt && (rt == NULL || prev->rt_deadline <= rt->rt_deadline)) {
         c->running_rt = true;

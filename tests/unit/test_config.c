@@ -520,12 +520,10 @@ static void test_sched_properties_bad(void **state)
         {"sched-weight", 256, 8, NULL, 0, "sched-weight"},
         {"sched-cap", 101, 0, NULL, 0, "sched-cap"},
         {"sched-rt-period-us", 50, 0, "sched-rt-budget-us", 10, "period"},
-        {"sched-rt-period-us", 2000000, 0, "sched-rt-budget-us", 10,
-         "period"},
+        {"sched-rt-period-us", 2000000, 0, "sched-rt-budget-us", 10, "period"},
         {"sched-rt-period-us", 1000, 0, NULL, 0, "both"},
         {"sched-rt-budget-us", 1000, 0, NULL, 0, "both"},
-        {"sched-rt-period-us", 1000, 0, "sched-rt-budget-us", 2000,
-         "exceeds"},
+        {"sched-rt-period-us", 1000, 0, "sched-rt-budget-us", 2000, "exceeds"},
         {"sched-rt-period-us", 1000, 0, "sched-rt-budget-us", 0, "budget"},
     };
     unsigned int i;

@@ -416,8 +416,7 @@ static void test_hogs_weights_under_reservation(void **state)
     uint64_t b;
 
     assert_int_equal(sched_set_vm_params(&f->s, 2, 512, 0), 0);
-    assert_int_equal(sched_set_reservation(&f->s, &f->u[0], 5 * MS, 1 * MS),
-                     0);
+    assert_int_equal(sched_set_reservation(&f->s, &f->u[0], 5 * MS, 1 * MS), 0);
     add_task(f, 0, 5 * MS, 900 * US);
     add_task(f, 1, 0, 1);
     add_task(f, 2, 0, 1);
