@@ -187,7 +187,7 @@ format-check:
 
 clean:
 	@rm -rf $(O)/arch $(O)/kernel $(O)/sched $(O)/drivers $(O)/guests \
-		$(O)/unit $(O)/shoji.elf $(O)/shoji.bin $(O)/hv.lds
+		$(O)/unit $(O)/schedsim $(O)/shoji.elf $(O)/shoji.bin $(O)/hv.lds
 
 distclean:
 	@rm -rf $(O)

@@ -138,6 +138,39 @@ static int parse_sched(const void *fdt, int node, const char *name,
     return 0;
 }
 
+/* cpus-allowed: one mask of pCPUs per vCPU, with its cpu-affinity one. */
+static int parse_cpus_allowed(const void *fdt, int node, unsigned int nr_pcpus,
+                              struct vm_config *vm, struct parse_ctx *pc)
+{
+    const fdt32_t *masks;
+    uint32_t all = nr_pcpus >= 32 ? ~0U : (1U << nr_pcpus) - 1;
+    unsigned int i;
+    int len;
+
+    masks = fdt_getprop(fdt, node, "cpus-allowed", &len);
+    if (masks == NULL) {
+        return 0;
+    }
+    if (len != (int)(4 * vm->nr_vcpus)) {
+        report(pc, "vm %s: cpus-allowed needs one cell per vCPU (%u)", vm->name,
+               vm->nr_vcpus);
+        return -HV_EINVAL;
+    }
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        uint32_t m = fdt32_to_cpu(masks[i]);
+
+        if ((m & ~all) != 0 || (m >> vm->affinity[i] & 1) == 0) {
+            report(pc,
+                   "vm %s: cpus-allowed 0x%x of vCPU %u must include its "
+                   "cpu%u and only pCPUs below %u",
+                   vm->name, (unsigned int)m, i, vm->affinity[i], nr_pcpus);
+            return -HV_EINVAL;
+        }
+        vm->cpus_allowed[i] = m;
+    }
+    return 0;
+}
+
 static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
                     struct vm_config *vm, struct parse_ctx *pc)
 {
@@ -199,6 +232,9 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
                    i, vm->affinity[i], nr_pcpus);
             return -HV_EINVAL;
         }
+    }
+    if (parse_cpus_allowed(fdt, node, nr_pcpus, vm, pc) != 0) {
+        return -HV_EINVAL;
     }
 
     vm->kernel = fdt_getprop(fdt, node, "kernel", &len);

@@ -13,7 +13,22 @@
  * `state`. `loaded` and `state` are written with sequentially consistent
  * atomics: the owner sets `loaded` before checking `state`, and a CPU
  * stopping the vCPU sets `state` before checking `loaded`, so a VM reset
- * never rewrites a vCPU that is running.
+ * never rewrites a vCPU that is running. Every call into the scheduler
+ * holds sched_lock: work stealing lets one CPU's pick_next take a unit
+ * waiting in another's run queue. EL2 runs with interrupts masked, so no
+ * interrupt handler can ask for the lock on a CPU that holds it.
+ *
+ * Migration (a vCPU whose cpus-allowed names several CPUs): when pick_next
+ * on CPU B returns a unit the policy took from CPU A, B does not own the
+ * vCPU yet. B kicks A and waits; A, once the vCPU is put (its registers
+ * saved), moves its timers to B and only then writes `pcpu` = B, with
+ * release order (vcpu_release_stolen). B reads `pcpu` with acquire order,
+ * so it sees the saved state and the timers, and takes over. A CPU that
+ * waits for such a handover keeps handing over what others took from it,
+ * so two CPUs stealing from each other cannot wait for ever. Kicks follow
+ * the owner: the kicker sets `kick` before reading `pcpu`, and the new
+ * owner re-examines the vCPU after reading `pcpu`, so a kick sent to the
+ * old owner is never lost.
  */
 #include <asm/pcpu.h>
 #include <hv/arch.h>
@@ -27,11 +42,13 @@
 #define PCPU_MAX_VCPUS (CONFIG_MAX_VMS * CONFIG_MAX_VCPUS_PER_VM)
 
 static struct scheduler hv_sched;
+static struct spinlock sched_lock = SPINLOCK_INIT;
 static bool need_resched[CONFIG_NR_CPUS];
+static bool cpu_idle[CONFIG_NR_CPUS]; /* atomic: waiting for work */
 static struct timer_event slice_timers[CONFIG_NR_CPUS];
-/* The vCPUs pinned to each CPU; appended to at boot only. */
-static struct vcpu *pinned[CONFIG_NR_CPUS][PCPU_MAX_VCPUS];
-static unsigned int nr_pinned[CONFIG_NR_CPUS];
+/* The vCPUs each CPU may run (owned or not); appended to at boot only. */
+static struct vcpu *allowed[CONFIG_NR_CPUS][PCPU_MAX_VCPUS];
+static unsigned int nr_allowed[CONFIG_NR_CPUS];
 
 static void sched_print(const char *fmt, ...)
 {
@@ -67,6 +84,12 @@ int vcpu_sched_init(const char *policy, unsigned int nr_cpus)
     return 0;
 }
 
+/* The CPU that owns v; changes only when v migrates (see above). */
+static unsigned int pcpu_get(const struct vcpu *v)
+{
+    return __atomic_load_n(&v->pcpu, __ATOMIC_ACQUIRE);
+}
+
 static enum vcpu_state state_get(const struct vcpu *v)
 {
     return __atomic_load_n(&v->state, __ATOMIC_SEQ_CST);
@@ -82,6 +105,21 @@ void vcpu_request_resched(void)
     need_resched[arch_cpu_id()] = true;
 }
 
+/* A woken v that may run elsewhere also wakes an idle CPU it may run
+ * on, whose pick_next can then take it if its own CPU is busy. */
+static void tickle_idle(const struct vcpu *v)
+{
+    unsigned int cpu;
+
+    for (cpu = 0; cpu < CONFIG_NR_CPUS; cpu++) {
+        if (cpu != pcpu_get(v) && (v->unit.affinity >> cpu & 1) != 0 &&
+            __atomic_load_n(&cpu_idle[cpu], __ATOMIC_ACQUIRE)) {
+            arch_cpu_kick(cpu);
+            return;
+        }
+    }
+}
+
 /* Owner only: tells the policy whether v can run, if that changed. */
 static void unit_update(struct vcpu *v)
 {
@@ -90,13 +128,18 @@ static void unit_update(struct vcpu *v)
     if (runnable == v->sched_awake) {
         return;
     }
+    spin_lock(&sched_lock);
     if (runnable) {
         sched_wake(&hv_sched, &v->unit, timer_now_ns());
     } else {
         sched_sleep(&hv_sched, &v->unit, timer_now_ns());
     }
+    spin_unlock(&sched_lock);
     v->sched_awake = runnable;
     need_resched[v->pcpu] = true;
+    if (runnable && v->unit.affinity != 0) {
+        tickle_idle(v);
+    }
 }
 
 static void slice_expired(struct timer_event *ev, uint64_t now)
@@ -110,15 +153,21 @@ static void wake_timer_fired(struct timer_event *ev, uint64_t now)
 }
 
 int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
-                struct vcpu **out)
+                uint32_t cpus_allowed, struct vcpu **out)
 {
     struct vcpu *v = kzalloc(sizeof(*v));
+    unsigned int cpu;
+    int rc;
 
     if (v == NULL) {
         return -HV_ENOMEM;
     }
-    if (nr_pinned[pcpu] == PCPU_MAX_VCPUS) {
-        return -HV_ENOSPC;
+    cpus_allowed |= 1U << pcpu;
+    for (cpu = 0; cpu < CONFIG_NR_CPUS; cpu++) {
+        if ((cpus_allowed >> cpu & 1) != 0 &&
+            nr_allowed[cpu] == PCPU_MAX_VCPUS) {
+            return -HV_ENOSPC;
+        }
     }
     _Static_assert(offsetof(struct vcpu, arch) == 0, "arch first");
     v->vm = vm;
@@ -126,13 +175,22 @@ int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
     v->pcpu = pcpu;
     v->state = VCPU_OFF;
     v->unit.cpu = pcpu;
+    /* Pinned units carry no mask: the policies never look elsewhere. */
+    v->unit.affinity = cpus_allowed != 1U << pcpu ? cpus_allowed : 0;
     v->unit.vm_id = vm->id;
     v->unit.vcpu_id = id;
     timer_event_init(&v->wake_timer, pcpu, wake_timer_fired);
-    if (sched_insert(&hv_sched, &v->unit) != 0) {
-        return -HV_ENOMEM;
+    spin_lock(&sched_lock);
+    rc = sched_insert(&hv_sched, &v->unit);
+    spin_unlock(&sched_lock);
+    if (rc != 0) {
+        return rc == -HV_EINVAL ? rc : -HV_ENOMEM;
     }
-    pinned[pcpu][nr_pinned[pcpu]++] = v;
+    for (cpu = 0; cpu < CONFIG_NR_CPUS; cpu++) {
+        if ((cpus_allowed >> cpu & 1) != 0) {
+            allowed[cpu][nr_allowed[cpu]++] = v;
+        }
+    }
     *out = v;
     return 0;
 }
@@ -142,9 +200,11 @@ static void vm_sched_drop_reservations(struct vm *vm)
 {
     unsigned int i;
 
+    spin_lock(&sched_lock);
     for (i = 0; i < vm->nr_vcpus; i++) {
         sched_set_reservation(&hv_sched, &vm->vcpus[i]->unit, 0, 0);
     }
+    spin_unlock(&sched_lock);
 }
 
 int vcpu_sched_configure(struct vm *vm)
@@ -157,7 +217,9 @@ int vcpu_sched_configure(struct vm *vm)
     int rc;
 
     /* Always set: a VM id reused after a failed creation starts clean. */
+    spin_lock(&sched_lock);
     rc = sched_set_vm_params(&hv_sched, vm->id, weight, cfg->sched_cap_pct);
+    spin_unlock(&sched_lock);
     if (rc != 0 && (cfg->sched_weight != 0 || cfg->sched_cap_pct != 0)) {
         pr_warn("vm %s: policy %s has no weight or cap; ignored", vm->name,
                 hv_sched.ops->name);
@@ -174,7 +236,9 @@ int vcpu_sched_configure(struct vm *vm)
     for (i = 0; i < vm->nr_vcpus; i++) {
         struct vcpu *v = vm->vcpus[i];
 
+        spin_lock(&sched_lock);
         rc = sched_set_reservation(&hv_sched, &v->unit, period, budget);
+        spin_unlock(&sched_lock);
         if (rc != 0) {
             struct sched_params sp;
 
@@ -224,7 +288,9 @@ void vcpu_wfi(struct vcpu *v)
 
 void vcpu_yield(struct vcpu *v)
 {
+    spin_lock(&sched_lock);
     sched_yield_unit(&hv_sched, &v->unit, timer_now_ns());
+    spin_unlock(&sched_lock);
     need_resched[v->pcpu] = true;
 }
 
@@ -259,12 +325,58 @@ void vcpu_kick(struct vcpu *v)
         !v->sched_awake) {
         return; /* nothing for the owner to do */
     }
-    if (v->pcpu == arch_cpu_id()) {
+    if (pcpu_get(v) == arch_cpu_id()) {
         vcpu_examine(v);
         return;
     }
-    __atomic_store_n(&v->kick, true, __ATOMIC_RELEASE);
-    arch_cpu_kick(v->pcpu);
+    /* kick before pcpu, both sequentially consistent: see the top. */
+    __atomic_store_n(&v->kick, true, __ATOMIC_SEQ_CST);
+    arch_cpu_kick(__atomic_load_n(&v->pcpu, __ATOMIC_SEQ_CST));
+}
+
+/*
+ * Hands the vCPUs that other CPUs' pick_next took from this CPU's run
+ * queue over to them: once such a vCPU is put, its timers move to the
+ * thief, and then `pcpu` does (release: the thief waits for it).
+ */
+static void vcpu_release_stolen(unsigned int cpu)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_allowed[cpu]; i++) {
+        struct vcpu *v = allowed[cpu][i];
+        unsigned int to;
+
+        if (v->unit.affinity == 0 || pcpu_get(v) != cpu ||
+            v == this_pcpu()->current) {
+            continue;
+        }
+        spin_lock(&sched_lock);
+        to = v->unit.cpu;
+        spin_unlock(&sched_lock);
+        if (to == cpu) {
+            continue;
+        }
+        timer_cancel(&v->wake_timer);
+        timer_event_init(&v->wake_timer, to, wake_timer_fired);
+        arch_vcpu_move_out(v, to);
+        __atomic_store_n(&v->pcpu, to, __ATOMIC_SEQ_CST);
+        cpu_send_event();
+    }
+}
+
+/* Takes over next, which this CPU's pick_next took from its owner. */
+static void vcpu_adopt(struct vcpu *next, unsigned int cpu)
+{
+    arch_cpu_kick(pcpu_get(next));
+    while (pcpu_get(next) != cpu) {
+        /* The owner may be waiting for a handover from this CPU. */
+        vcpu_release_stolen(cpu);
+        cpu_wait_event();
+    }
+    arch_vcpu_move_in(next);
+    (void)__atomic_exchange_n(&next->kick, false, __ATOMIC_SEQ_CST);
+    vcpu_examine(next);
 }
 
 void vcpu_handle_kicks(void)
@@ -272,10 +384,15 @@ void vcpu_handle_kicks(void)
     unsigned int cpu = arch_cpu_id();
     unsigned int i;
 
-    for (i = 0; i < nr_pinned[cpu]; i++) {
-        struct vcpu *v = pinned[cpu][i];
+    vcpu_release_stolen(cpu);
+    for (i = 0; i < nr_allowed[cpu]; i++) {
+        struct vcpu *v = allowed[cpu][i];
 
-        if (__atomic_exchange_n(&v->kick, false, __ATOMIC_ACQ_REL)) {
+        /* A vCPU owned elsewhere: its kicks go to its owner. */
+        if (pcpu_get(v) != cpu) {
+            continue;
+        }
+        if (__atomic_exchange_n(&v->kick, false, __ATOMIC_SEQ_CST)) {
             vcpu_examine(v);
         }
     }
@@ -314,11 +431,11 @@ void vcpu_stop(struct vcpu *v)
 {
     state_set(v, VCPU_STOPPED);
     __atomic_store_n(&v->start_pending, false, __ATOMIC_RELEASE);
-    if (v->pcpu == arch_cpu_id()) {
+    if (pcpu_get(v) == arch_cpu_id()) {
         unit_update(v);
     } else {
-        __atomic_store_n(&v->kick, true, __ATOMIC_RELEASE);
-        arch_cpu_kick(v->pcpu);
+        __atomic_store_n(&v->kick, true, __ATOMIC_SEQ_CST);
+        arch_cpu_kick(__atomic_load_n(&v->pcpu, __ATOMIC_SEQ_CST));
     }
 }
 
@@ -371,12 +488,18 @@ struct arch_regs *vcpu_schedule(void)
             unit_update(cur);
         }
         now = timer_now_ns();
+        spin_lock(&sched_lock);
         d = sched_pick_next(&hv_sched, cpu, now);
+        spin_unlock(&sched_lock);
         next = d.unit != NULL ? container_of(d.unit, struct vcpu, unit) : NULL;
         if (next != cur) {
             if (cur != NULL) {
                 pc->current = NULL;
                 vcpu_put(cur);
+                vcpu_release_stolen(cpu);
+            }
+            if (next != NULL && pcpu_get(next) != cpu) {
+                vcpu_adopt(next, cpu);
             }
             if (next != NULL && !vcpu_claim(next)) {
                 continue; /* stopped meanwhile: pick again */
@@ -396,9 +519,11 @@ struct arch_regs *vcpu_schedule(void)
             return arch_vcpu_regs(next);
         }
         /* Nothing to run: wait for an interrupt (timers, kicks). */
+        __atomic_store_n(&cpu_idle[cpu], true, __ATOMIC_RELEASE);
         while (!need_resched[cpu]) {
             arch_cpu_idle();
         }
+        __atomic_store_n(&cpu_idle[cpu], false, __ATOMIC_RELEASE);
     }
 }
 
@@ -408,8 +533,10 @@ void vcpu_run_loop(void)
     unsigned int i;
 
     timer_event_init(&slice_timers[cpu], cpu, slice_expired);
-    for (i = 0; i < nr_pinned[cpu]; i++) {
-        vcpu_examine(pinned[cpu][i]);
+    for (i = 0; i < nr_allowed[cpu]; i++) {
+        if (pcpu_get(allowed[cpu][i]) == cpu) {
+            vcpu_examine(allowed[cpu][i]);
+        }
     }
     need_resched[cpu] = true;
     vcpu_schedule();

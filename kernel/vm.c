@@ -175,7 +175,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out)
                              vm->ram_size);
     }
     for (i = 0; i < cfg->nr_vcpus && rc == 0; i++) {
-        rc = vcpu_create(vm, i, cfg->affinity[i], &vm->vcpus[i]);
+        rc = vcpu_create(vm, i, cfg->affinity[i], cfg->cpus_allowed[i],
+                         &vm->vcpus[i]);
         if (rc == 0) {
             vm->nr_vcpus++;
             arch_vcpu_create(vm->vcpus[i]);

@@ -66,7 +66,10 @@ void sched_deinit(struct scheduler *s)
 
 int sched_insert(struct scheduler *s, struct sched_unit *u)
 {
-    if (u->cpu >= s->nr_cpus) {
+    /* An affinity names only existing CPUs, the unit's own among them. */
+    if (u->cpu >= s->nr_cpus ||
+        (u->affinity != 0 && ((u->affinity >> s->nr_cpus) != 0 ||
+                              (u->affinity >> u->cpu & 1) == 0))) {
         return SCHED_EINVAL;
     }
     return s->ops->insert_unit(s, u);

@@ -45,16 +45,26 @@
  * CPU may not exceed rt_share_pct (CONFIG_SCHED_CREDIT_RT_SHARE_PCT), so
  * ordinary units keep at least the rest, shared by weight.
  *
- * Differences from Xen: vCPUs are pinned in Shoji, so accounting, weight
- * shares and caps are per CPU (a VM with vCPUs on n CPUs can use up to
- * n times its cap, and its weight competes separately on each CPU), and
- * there is no work stealing between CPUs. The run queue is one FIFO
- * scanned for the best priority, cheap for the few units of one CPU.
+ * Work stealing, as Xen's load balancing: when a CPU's own choice is
+ * OVER or nothing, pick_next looks at its busy peers (from cpu + 1 on)
+ * and takes the best waiting unit of a better priority whose affinity
+ * allows this CPU (never a reserved unit: its admission is per CPU, nor
+ * one parked by its cap here). The unit moves with its credit; it is
+ * accounted on its new CPU from then on. An idle CPU that could steal
+ * asks to be called again at the next period boundary, so that work
+ * queued behind a busy peer's runner is found even if nobody kicks it.
  *
- * Locking: per-CPU state, serialised by the caller (see sched/sched.h).
- * The per-VM weight and cap are the only state shared between CPUs:
- * set_vm_params stores them as aligned words, and each CPU reads them
- * at its next pick or accounting.
+ * Differences from Xen: accounting, weight shares and caps are per CPU
+ * (a VM with vCPUs on n CPUs can use up to n times its cap, and its
+ * weight competes separately on each CPU); vCPUs are pinned unless their
+ * affinity says otherwise. The run queue is one FIFO scanned for the
+ * best priority, cheap for the few units of one CPU.
+ *
+ * Locking: per-CPU state, serialised by the caller (see sched/sched.h);
+ * stealing touches a peer's run queue, so with migratable units the
+ * caller serialises all calls. The per-VM weight and cap are the only
+ * other state shared between CPUs: set_vm_params stores them as aligned
+ * words, and each CPU reads them at its next pick or accounting.
  */
 #include <hv/list.h>
 #include <sched/sched.h>
@@ -138,6 +148,7 @@ struct cr_cpu {
 struct cr_priv {
     bool rt_enabled; /* credit-rt */
     unsigned int nr_units;
+    unsigned int nr_migratable; /* units allowed on more than one CPU */
     uint64_t tslice_ns;
     uint64_t tick_ns;
     uint64_t ratelimit_ns;
@@ -481,6 +492,12 @@ static int cr_set_reservation(struct scheduler *s, struct sched_unit *u,
     return 0;
 }
 
+/* May u run on a CPU other than its own? */
+static bool cr_migratable(const struct sched_unit *u)
+{
+    return (u->affinity & ~(1U << u->cpu)) != 0;
+}
+
 static int cr_insert_unit(struct scheduler *s, struct sched_unit *u)
 {
     struct cr_unit *cu;
@@ -497,6 +514,9 @@ static int cr_insert_unit(struct scheduler *s, struct sched_unit *u)
     cu->unit = u;
     u->priv = cu;
     cr_priv(s)->nr_units++;
+    if (cr_migratable(u)) {
+        cr_priv(s)->nr_migratable++;
+    }
     return 0;
 }
 
@@ -517,6 +537,9 @@ static void cr_remove_unit(struct scheduler *s, struct sched_unit *u)
         cr_cpu_of(s, cu->rt_cpu)->rt_bw_ppm -= cu->rt_bw_ppm;
     }
     cr_priv(s)->nr_units--;
+    if (cr_migratable(u)) {
+        cr_priv(s)->nr_migratable--;
+    }
     u->priv = NULL;
     if (s->env.free != NULL) {
         s->env.free(cu);
@@ -756,12 +779,89 @@ static bool cr_rt_pick(struct scheduler *s, struct cr_cpu *c, uint64_t now,
     return true;
 }
 
+/* May waiting cu move to thief? */
+static bool cr_stealable(struct scheduler *s, struct cr_cpu *thief,
+                         const struct cr_unit *cu)
+{
+    return (cu->unit->affinity >> thief->id & 1) != 0 && cu->rt_period == 0 &&
+           !cr_parked(s, thief, cu);
+}
+
+/* The best waiting unit of busy peers that thief may take, of a
+ * priority above floor (-1: any); FIFO order within a peer, peers from
+ * thief + 1 on. */
+static struct cr_unit *cr_steal_candidate(struct scheduler *s,
+                                          struct cr_cpu *thief, int floor,
+                                          uint64_t now)
+{
+    struct cr_unit *best = NULL;
+    unsigned int i;
+
+    for (i = 1; i < s->nr_cpus; i++) {
+        struct cr_cpu *peer = cr_cpu_of(s, (thief->id + i) % s->nr_cpus);
+        struct list_node *pos;
+
+        /* An idle peer schedules its own waiting units. */
+        if (peer->running == NULL || !peer->running->runnable) {
+            continue;
+        }
+        cr_advance(s, peer, now);
+        list_for_each (pos, &peer->runq) {
+            struct cr_unit *cu = list_entry(pos, struct cr_unit, runq);
+            int prio = (int)cr_prio_of(cu);
+
+            if (prio > floor && cr_stealable(s, thief, cu) &&
+                (best == NULL || prio > (int)cr_prio_of(best))) {
+                best = cu;
+            }
+        }
+        if (best != NULL) {
+            return best;
+        }
+    }
+    return NULL;
+}
+
+/* Moves waiting cu to thief's run queue and accounting. */
+static void cr_steal(struct scheduler *s, struct cr_cpu *thief,
+                     struct cr_unit *cu, uint64_t now)
+{
+    unsigned int from = cu->cpu;
+
+    list_remove(&cu->runq);
+    list_remove(&cu->all);
+    cu->cpu = thief->id;
+    cu->unit->cpu = thief->id;
+    list_append(&thief->all, &cu->all);
+    list_append(&thief->runq, &cu->runq);
+    sched_trace(s, thief->id, now, SCHED_EV_STEAL, cu->unit, from);
+}
+
+/* Load balancing for c, whose own choice is `mine` (NULL: idle): a unit
+ * to take from a peer instead, already moved here, or NULL. */
+static struct cr_unit *cr_balance(struct scheduler *s, struct cr_cpu *c,
+                                  const struct cr_unit *mine, uint64_t now)
+{
+    struct cr_unit *cu;
+    int floor = mine != NULL ? (int)cr_prio_of(mine) : -1;
+
+    if (cr_priv(s)->nr_migratable == 0 || floor >= (int)CR_PRIO_UNDER) {
+        return NULL;
+    }
+    cu = cr_steal_candidate(s, c, floor, now);
+    if (cu != NULL) {
+        cr_steal(s, c, cu, now);
+    }
+    return cu;
+}
+
 static struct sched_decision cr_pick_next(struct scheduler *s, unsigned int cpu,
                                           uint64_t now)
 {
     struct cr_cpu *c = cr_cpu_of(s, cpu);
     struct cr_unit *prev = c->running;
     struct sched_decision d = {NULL, 0};
+    struct cr_unit *stolen = NULL;
     struct cr_unit *best;
 
     cr_advance(s, c, now);
@@ -771,20 +871,33 @@ static struct sched_decision cr_pick_next(struct scheduler *s, unsigned int cpu,
     c->running_rt = false;
     best = cr_best(s, c);
     if (prev != NULL && prev->runnable) {
+        bool fresh = prev->yielded || now >= c->slice_end;
+
         if (!cr_must_switch(s, c, prev, best, now)) {
-            if (prev->yielded || now >= c->slice_end) {
-                c->slice_end = now + cr_priv(s)->tslice_ns;
+            /* Xen balances only at a fresh decision, not in a slice. */
+            stolen = fresh ? cr_balance(s, c, prev, now) : NULL;
+            if (stolen == NULL) {
+                if (fresh) {
+                    c->slice_end = now + cr_priv(s)->tslice_ns;
+                }
+                prev->yielded = false;
+                d.unit = prev->unit;
+                d.run_ns = cr_run_ns(s, c, best, now);
+                return d;
             }
-            prev->yielded = false;
-            d.unit = prev->unit;
-            d.run_ns = cr_run_ns(s, c, best, now);
-            return d;
+            best = stolen;
         }
         cr_requeue(c, prev);
     }
     c->running = NULL;
+    if (stolen == NULL) {
+        stolen = cr_balance(s, c, best, now);
+        best = stolen != NULL ? stolen : best;
+    }
     if (best == NULL) {
-        if (cr_any_parked(s, c)) {
+        if (cr_any_parked(s, c) || cr_priv(s)->nr_migratable != 0) {
+            /* Look again at the next boundary: caps refill, and peers
+             * may have queued work this CPU could take. */
             d.run_ns = (c->period + 1) * cr_priv(s)->tick_ns - now;
         }
         return d;

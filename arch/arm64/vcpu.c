@@ -147,6 +147,18 @@ void arch_vcpu_put(struct vcpu *v)
     vgic_save(v);
 }
 
+/* Guest TLB maintenance is broadcast (HCR_EL2.FB), so the new CPU holds
+ * no stale translations of v's VMID: only the timers need to move. */
+void arch_vcpu_move_out(struct vcpu *v, unsigned int to)
+{
+    vptimer_move_out(v, to);
+}
+
+void arch_vcpu_move_in(struct vcpu *v)
+{
+    vptimer_move_in(v);
+}
+
 bool arch_vcpu_irq_pending(struct vcpu *v)
 {
     uint64_t ctl;

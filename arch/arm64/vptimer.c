@@ -52,6 +52,19 @@ void vptimer_init(struct vcpu *v)
     timer_event_init(&t->ev, v->pcpu, vptimer_fired);
 }
 
+void vptimer_move_out(struct vcpu *v, unsigned int to)
+{
+    struct vptimer *t = &v->arch.ptimer;
+
+    timer_cancel(&t->ev);
+    timer_event_init(&t->ev, to, vptimer_fired);
+}
+
+void vptimer_move_in(struct vcpu *v)
+{
+    vptimer_update(v);
+}
+
 void vptimer_access(struct vcpu *v, unsigned int op2, bool read, uint64_t *val)
 {
     struct vptimer *t = &v->arch.ptimer;

@@ -540,6 +540,55 @@ static void test_sched_properties_bad(void **state)
     }
 }
 
+/* cpus-allowed: one mask per vCPU (here both vCPUs get the same one). */
+static void test_cpus_allowed(void **state)
+{
+    struct vm_spec v = good_vm("roam");
+    struct setup_config *out = malloc(sizeof(*out));
+    struct errors errs;
+    void *fdt;
+
+    assert_non_null(out);
+    v.cells[0].name = "cpus-allowed";
+    v.cells[0].value = 0x3;
+    v.cells[0].len = 8;
+    fdt = build_blob(NULL, &v, 1, true);
+    assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+    assert_int_equal(out->vms[0].cpus_allowed[0], 0x3);
+    assert_int_equal(out->vms[0].cpus_allowed[1], 0x3);
+    free(fdt);
+    v = good_vm("pinned");
+    fdt = build_blob(NULL, &v, 1, true);
+    assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+    assert_int_equal(out->vms[0].cpus_allowed[0], 0);
+    free(fdt);
+    free(out);
+}
+
+static void test_cpus_allowed_bad(void **state)
+{
+    static const struct {
+        uint32_t mask;
+        int len;
+        const char *why;
+    } cases[] = {
+        {0x3, 4, "one cell per vCPU"},
+        {0x1, 8, "of vCPU 1 must include its cpu1"},
+        {0x13, 8, "only pCPUs below 4"},
+        {0, 8, "must include its cpu0"},
+    };
+    unsigned int i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vm_spec v = good_vm("bad");
+
+        v.cells[0].name = "cpus-allowed";
+        v.cells[0].value = cases[i].mask;
+        v.cells[0].len = cases[i].len;
+        check_one_bad(&v, "vm bad:", cases[i].why);
+    }
+}
+
 static void test_kernel_larger_than_memory(void **state)
 {
     uint64_t room = (2UL << 20) - ((uint64_t)CONFIG_GUEST_DTB_MAX_KIB << 10);
@@ -784,6 +833,8 @@ int main(void)
         cmocka_unit_test(test_no_vms_node),
         cmocka_unit_test(test_sched_properties),
         cmocka_unit_test(test_sched_properties_bad),
+        cmocka_unit_test(test_cpus_allowed),
+        cmocka_unit_test(test_cpus_allowed_bad),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

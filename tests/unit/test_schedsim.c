@@ -11,8 +11,8 @@
 
 #include "harness.h"
 
-#include "../../tools/schedsim/sim.h"
 #include "../../tools/schedsim/workload.h"
+#include "harness/sim_run.h"
 
 #define US 1000ULL
 #define MS 1000000ULL
@@ -75,22 +75,6 @@ static struct sim_task periodic(uint64_t period_ns, uint64_t work_ns)
         .kind = SIM_PERIODIC, .period_ns = period_ns, .work_ns = work_ns};
 
     return t;
-}
-
-/* Simulates up to until; a policy misbehaving fails the test. */
-static void run_to(struct sim *sim, uint64_t until)
-{
-    if (sim_run(sim, until) != 0) {
-        fail_msg("simulation failed: %s", sim_error(sim));
-    }
-}
-
-static struct sim_stats stats(struct sim *sim, unsigned int vcpu)
-{
-    struct sim_stats st;
-
-    sim_get_stats(sim, vcpu, &st);
-    return st;
 }
 
 static double share_of(struct sim *sim, unsigned int vcpu)
@@ -474,6 +458,10 @@ static void test_workload_errors(void **state)
          "t.wl:2: bad number"},
         {"vm a\nvcpu a hog block_us 5\n", "t.wl:2: 'block_us' does not"},
         {"cpus 2\nvm a\nvcpu a cpu 2 hog\n", "t.wl:3: cpu 2"},
+        {"cpus 2\nvm a\nvcpu a cpu 1 cpus 0 hog\n",
+         "t.wl:3: cpus must name cpu 1"},
+        {"cpus 2\nvm a\nvcpu a cpus 0,2 hog\n", "t.wl:3: cpus must name"},
+        {"vm a\nvcpu a cpus 0,,1 hog\n", "t.wl:2: bad number '0,,1'"},
         {"vm a weight 0\n", "t.wl:1: bad number '0' for weight"},
         {"vm a rt_period_ms 5\n", "t.wl:1: a reservation needs"},
         {"policy nosuch\nvm a\nvcpu a hog\n", "t.wl:1: unknown policy"},

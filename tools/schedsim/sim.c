@@ -167,6 +167,12 @@ int sim_add_vm(struct sim *sim, const struct sim_vm_desc *d)
 int sim_add_vcpu(struct sim *sim, unsigned int vm, unsigned int cpu,
                  const struct sim_task *task)
 {
+    return sim_add_vcpu_affine(sim, vm, cpu, 0, task);
+}
+
+int sim_add_vcpu_affine(struct sim *sim, unsigned int vm, unsigned int cpu,
+                        uint32_t affinity, const struct sim_task *task)
+{
     struct sim_vcpu *v;
     struct sim_vm *m;
     int rc;
@@ -182,6 +188,7 @@ int sim_add_vcpu(struct sim *sim, unsigned int vm, unsigned int cpu,
     v->sim = sim;
     v->task = *task;
     v->unit.cpu = cpu;
+    v->unit.affinity = affinity;
     v->unit.vm_id = vm;
     v->unit.vcpu_id = m->nr_vcpus;
     v->next_event = SIM_NEVER;
@@ -202,6 +209,20 @@ int sim_add_vcpu(struct sim *sim, unsigned int vm, unsigned int cpu,
     return (int)sim->nr_vcpus++;
 }
 
+/* As the hypervisor does: a woken unit that may run elsewhere also
+ * wakes the idle CPUs it may run on, so that they can take it. */
+static void sim_tickle_idle(struct sim *sim, const struct sched_unit *u)
+{
+    unsigned int cpu;
+
+    for (cpu = 0; cpu < sim->sched.nr_cpus; cpu++) {
+        if (cpu != u->cpu && (u->affinity >> cpu & 1) != 0 &&
+            sim->cpus[cpu].running == NULL) {
+            sim->cpus[cpu].need_resched = true;
+        }
+    }
+}
+
 void sim_vcpu_wake(struct sim_vcpu *v, bool record_latency)
 {
     struct sim *sim = v->sim;
@@ -213,6 +234,7 @@ void sim_vcpu_wake(struct sim_vcpu *v, bool record_latency)
     }
     sched_wake(&sim->sched, &v->unit, sim->now);
     sim->cpus[v->unit.cpu].need_resched = true;
+    sim_tickle_idle(sim, &v->unit);
 }
 
 void sim_vcpu_block(struct sim_vcpu *v)
@@ -244,7 +266,7 @@ static int sim_pick(struct sim *sim, unsigned int cpu)
                      "%s",
                      (unsigned long long)now, sim->cfg.policy, d.unit->vm_id,
                      d.unit->vcpu_id, cpu,
-                     d.unit->cpu != cpu ? "pinned elsewhere" : "blocked");
+                     d.unit->cpu != cpu ? "on another cpu" : "blocked");
             return -1;
         }
     }

@@ -117,6 +117,13 @@ int sim_add_vcpu(struct sim *sim, unsigned int vm, unsigned int cpu,
                  const struct sim_task *task);
 
 /**
+ * sim_add_vcpu for a vCPU that starts on cpu and may run on the CPUs of
+ * the affinity mask (bit n = CPU n; it must include cpu; 0 = pinned).
+ */
+int sim_add_vcpu_affine(struct sim *sim, unsigned int vm, unsigned int cpu,
+                        uint32_t affinity, const struct sim_task *task);
+
+/**
  * Simulates up to time until (ns). 0, or -1 when the policy misbehaved
  * (picked a blocked unit, or a unit of another CPU); sim_error() says
  * what happened and the simulation stops there.

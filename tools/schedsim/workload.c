@@ -13,9 +13,11 @@
  *                           ratelimit_us or rt_share_pct
  *   vm NAME [weight N] [cap PCT] [rt_period_<u> T rt_budget_<u> T]
  *                           a VM; the reservation applies to each vCPU
- *   vcpu VM [cpu N] KIND OPTIONS...
- *                           a vCPU of an earlier VM, pinned to CPU N
- *                           (default 0); KIND and its OPTIONS:
+ *   vcpu VM [cpu N] [cpus LIST] KIND OPTIONS...
+ *                           a vCPU of an earlier VM on CPU N (default
+ *                           0), pinned there unless LIST (CPU numbers
+ *                           separated by commas, N among them) lets the
+ *                           policy move it; KIND and its OPTIONS:
  *     hog                   always runnable
  *     periodic period_<u> T work_<u> T [phase_<u> T]
  *                           needs work every period, first at phase
@@ -342,6 +344,7 @@ enum {
     WL_OPT_DIST = 1 << 6,
     WL_OPT_RATE = 1 << 7,
     WL_OPT_HANDLER = 1 << 8,
+    WL_OPT_CPUS = 1 << 9,
     WL_NR_OPTS = 9,
 };
 
@@ -350,19 +353,50 @@ static const struct {
     unsigned int allowed;
     unsigned int required;
 } wl_kinds[] = {
-    [SIM_HOG] = {"hog", WL_OPT_CPU, 0},
+    [SIM_HOG] = {"hog", WL_OPT_CPU | WL_OPT_CPUS, 0},
     [SIM_PERIODIC] = {"periodic",
-                      WL_OPT_CPU | WL_OPT_PERIOD | WL_OPT_PHASE | WL_OPT_WORK,
+                      WL_OPT_CPU | WL_OPT_CPUS | WL_OPT_PERIOD | WL_OPT_PHASE |
+                          WL_OPT_WORK,
                       WL_OPT_PERIOD | WL_OPT_WORK},
-    [SIM_IO] = {"io", WL_OPT_CPU | WL_OPT_RUN | WL_OPT_BLOCK | WL_OPT_DIST,
+    [SIM_IO] = {"io",
+                WL_OPT_CPU | WL_OPT_CPUS | WL_OPT_RUN | WL_OPT_BLOCK |
+                    WL_OPT_DIST,
                 WL_OPT_RUN | WL_OPT_BLOCK},
-    [SIM_IRQ] = {"irq", WL_OPT_CPU | WL_OPT_RATE | WL_OPT_HANDLER,
+    [SIM_IRQ] = {"irq", WL_OPT_CPU | WL_OPT_CPUS | WL_OPT_RATE | WL_OPT_HANDLER,
                  WL_OPT_RATE | WL_OPT_HANDLER},
 };
 
 #define WL_NR_KINDS (sizeof(wl_kinds) / sizeof(wl_kinds[0]))
 
 /* One vcpu option KEY VAL into v; *opt gets its bit. */
+/* A `cpus` list: CPU numbers separated by commas, as a mask. */
+static int wl_cpu_list(struct wl_ctx *x, const char *key, const char *val,
+                       uint32_t *mask)
+{
+    char num[4];
+    const char *p = val;
+
+    *mask = 0;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        uint64_t n;
+
+        if (len == 0 || len >= sizeof(num)) {
+            return wl_bad_number(x, key, val);
+        }
+        memcpy(num, p, len);
+        num[len] = '\0';
+        if (!wl_uint(num, SCHED_MAX_CPUS - 1, &n)) {
+            return wl_bad_number(x, key, val);
+        }
+        *mask |= 1U << n;
+        if (p[len] == '\0') {
+            return 0;
+        }
+        p += len + 1;
+    }
+}
+
 static int wl_vcpu_option(struct wl_ctx *x, const char *key, const char *val,
                           struct workload_vcpu *v, unsigned int *opt)
 {
@@ -395,6 +429,9 @@ static int wl_vcpu_option(struct wl_ctx *x, const char *key, const char *val,
             return wl_bad_number(x, key, val);
         }
         v->cpu = (unsigned int)n;
+    } else if (strcmp(key, "cpus") == 0) {
+        *opt = WL_OPT_CPUS;
+        return wl_cpu_list(x, key, val, &v->affinity);
     } else if (strcmp(key, "dist") == 0) {
         *opt = WL_OPT_DIST;
         if (strcmp(val, "exp") != 0 && strcmp(val, "fixed") != 0) {
@@ -565,6 +602,13 @@ static int wl_check(struct wl_ctx *x)
         if (wl->vcpus[i].cpu >= wl->nr_cpus) {
             x->line = wl->vcpus[i].line;
             return wl_error(x, "cpu %u, but the workload has %u cpu(s)",
+                            wl->vcpus[i].cpu, wl->nr_cpus);
+        }
+        if (wl->vcpus[i].affinity != 0 &&
+            ((wl->vcpus[i].affinity >> wl->nr_cpus) != 0 ||
+             (wl->vcpus[i].affinity >> wl->vcpus[i].cpu & 1) == 0)) {
+            x->line = wl->vcpus[i].line;
+            return wl_error(x, "cpus must name cpu %u and only cpus below %u",
                             wl->vcpus[i].cpu, wl->nr_cpus);
         }
     }

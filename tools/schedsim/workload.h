@@ -32,6 +32,7 @@ struct workload_vm {
 struct workload_vcpu {
     unsigned int vm; /* index in vms[] */
     unsigned int cpu;
+    uint32_t affinity; /* `cpus` list as a mask; 0 = pinned to cpu */
     struct sim_task task;
     unsigned int line;
 };

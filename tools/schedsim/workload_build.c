@@ -145,7 +145,7 @@ static int wb_add(const struct workload *wl, struct sim *sim, FILE *err)
     for (i = 0; i < wl->nr_vcpus; i++) {
         const struct workload_vcpu *v = &wl->vcpus[i];
 
-        rc = sim_add_vcpu(sim, v->vm, v->cpu, &v->task);
+        rc = sim_add_vcpu_affine(sim, v->vm, v->cpu, v->affinity, &v->task);
         if (rc < 0) {
             return wb_vcpu_error(wl, sim, v, rc, err);
         }

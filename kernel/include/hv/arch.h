@@ -104,6 +104,15 @@ void arch_vcpu_load(struct vcpu *v);
 /** Saves the loaded vCPU's state off this CPU. */
 void arch_vcpu_put(struct vcpu *v);
 
+/**
+ * On the CPU that owns v, put and about to give it to CPU `to` (work
+ * stealing): moves v's per-CPU resources, its software timers, there.
+ */
+void arch_vcpu_move_out(struct vcpu *v, unsigned int to);
+
+/** On v's new CPU, once it owns v: re-arms what move_out took away. */
+void arch_vcpu_move_in(struct vcpu *v);
+
 /** Returns the loaded vCPU's register context for the entry code. */
 struct arch_regs *arch_vcpu_regs(struct vcpu *v);
 

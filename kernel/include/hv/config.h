@@ -5,12 +5,17 @@
  *
  *   vms { NAME { compatible = "shoji,vm"; memory-size = <hi lo>;
  *                vcpus = <n>; cpu-affinity = <pcpu...>;
+ *                cpus-allowed = <mask...>;
  *                kernel = /incbin/("img"); initrd = /incbin/("rd");
  *                console = "pl011"; bootargs = "...";
  *                sched-weight = <256>; sched-cap = <pct>;
  *                sched-rt-period-us = <us>; sched-rt-budget-us = <us>; };
  *      };
  *
+ * cpu-affinity gives each vCPU's first pCPU (default: vCPU i on pCPU
+ * i mod the pCPU count); there it stays unless cpus-allowed, one mask
+ * per vCPU (bit n = pCPU n, the cpu-affinity one among them), lets the
+ * credit policies' work stealing move it to another pCPU of its mask.
  * The sched-* properties are optional: weight 1..65535 (default 256) and
  * cap in percent of one CPU (0 = none) for the credit policies, and a
  * real-time reservation for credit-rt (both or neither; period 100 us to
@@ -34,6 +39,7 @@ struct vm_config {
     uint64_t mem_size;
     unsigned int nr_vcpus;
     unsigned int affinity[CONFIG_MAX_VCPUS_PER_VM];
+    uint32_t cpus_allowed[CONFIG_MAX_VCPUS_PER_VM]; /* 0 = pinned */
     const void *kernel; /* points into the setup blob */
     size_t kernel_size;
     const void *initrd; /* optional, NULL when absent */

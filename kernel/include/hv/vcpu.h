@@ -2,11 +2,13 @@
 /*
  * Virtual CPUs.
  *
- * A vCPU is pinned to one physical CPU (its `pcpu`, the owner). Only the
- * owner loads, runs, blocks, wakes, starts it and tells the scheduler
- * about it. Other CPUs change a vCPU only through its atomically written
- * `state` (stop), `start_pending` (PSCI CPU_ON) or its interrupt state, and
- * then call vcpu_kick(), which makes the owner re-examine it.
+ * A vCPU belongs to one physical CPU at a time (its `pcpu`, the owner).
+ * Only the owner loads, runs, blocks, wakes, starts it and tells the
+ * scheduler about it. Other CPUs change a vCPU only through its atomically
+ * written `state` (stop), `start_pending` (PSCI CPU_ON) or its interrupt
+ * state, and then call vcpu_kick(), which makes the owner re-examine it.
+ * A vCPU whose cpus-allowed names other CPUs may change owner when one of
+ * them steals it while it waits; kernel/vcpu.c describes the handover.
  */
 #pragma once
 
@@ -29,7 +31,7 @@ struct vcpu {
     struct arch_vcpu arch;
     struct vm *vm;
     unsigned int id;
-    unsigned int pcpu;
+    unsigned int pcpu;     /* atomic: the owner; see kernel/vcpu.c */
     enum vcpu_state state; /* atomic */
     bool loaded;           /* atomic: its state is on its CPU */
     bool kick;             /* atomic: the owner must re-examine it */
@@ -45,7 +47,6 @@ struct vcpu {
 /** Initialises the scheduler instance for nr_cpus CPUs. 0 or -HV_EINVAL. */
 int vcpu_sched_init(const char *policy, unsigned int nr_cpus);
 
-/** Creates vCPU id of vm, pinned to pcpu, powered off. */
 /**
  * Applies the VM description's weight, cap and reservation to the policy.
  * Parameters the policy lacks are ignored with a warning; a reservation
@@ -53,8 +54,12 @@ int vcpu_sched_init(const char *policy, unsigned int nr_cpus);
  */
 int vcpu_sched_configure(struct vm *vm);
 
+/**
+ * Creates vCPU id of vm on pcpu, powered off; cpus_allowed (bit n = CPU n,
+ * 0 = pcpu only) are the CPUs work stealing may move it to.
+ */
 int vcpu_create(struct vm *vm, unsigned int id, unsigned int pcpu,
-                struct vcpu **out);
+                uint32_t cpus_allowed, struct vcpu **out);
 
 /** The vCPU loaded on this CPU, or NULL when idle. */
 struct vcpu *vcpu_current(void);

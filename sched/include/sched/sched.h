@@ -10,9 +10,13 @@
  * hardware code, so sched/ builds unchanged into Shoji, the host unit tests
  * and the simulator. Memory comes from the environment's allocator.
  *
- * Locking: the caller serialises all calls for one physical CPU (in Shoji,
- * a unit is pinned to a CPU and only that CPU calls the hooks for it, with
- * interrupts masked). Policies keep their state per CPU.
+ * Locking: policies keep their state per CPU. A unit runs on `cpu`; when
+ * its `affinity` names other CPUs too, pick_next on one of them may take
+ * it from `cpu`'s run queue while it waits there (work stealing): the
+ * policy then sets u->cpu to the new CPU and traces SCHED_EV_STEAL. So the
+ * caller must serialise all calls on an instance whose units may migrate
+ * (Shoji takes one scheduler lock, with interrupts masked); with pinned
+ * units only, serialising the calls for each CPU is enough.
  *
  * Unit life cycle: insert_unit (blocked) -> wake (runnable) -> picked by
  * pick_next (running) -> sleep (blocked) or yield/preempted (runnable) ...
@@ -27,7 +31,10 @@
 struct scheduler;
 
 struct sched_unit {
-    unsigned int cpu;   /* physical CPU the unit runs on */
+    unsigned int cpu; /* physical CPU the unit runs on */
+    /* CPUs it may run on, bit n for CPU n; 0 = only `cpu` (pinned). A
+     * policy that steals work moves it only within this mask. */
+    uint32_t affinity;
     unsigned int vm_id; /* for statistics and traces */
     unsigned int vcpu_id;
     void *priv;      /* the policy's per-unit data */
@@ -50,7 +57,7 @@ enum sched_event {
     SCHED_EV_BOOST,      /* credit: unit woke with BOOST */
     SCHED_EV_BUDGET_OUT, /* reservation budget exhausted */
     SCHED_EV_REPLENISH,  /* reservation budget refilled; arg = deadline */
-    SCHED_EV_STEAL,      /* unit taken from another CPU's run queue */
+    SCHED_EV_STEAL,      /* unit taken from another CPU; arg = that CPU */
     SCHED_EV_COUNT,
 };
 

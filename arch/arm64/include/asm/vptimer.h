@@ -27,3 +27,10 @@ void vptimer_init(struct vcpu *v);
  * CNTP_CVAL_EL0 (2). Runs on v's own CPU.
  */
 void vptimer_access(struct vcpu *v, unsigned int op2, bool read, uint64_t *val);
+
+/** On the CPU giving v away: takes its software timer off this CPU and
+ * homes it on cpu `to`. */
+void vptimer_move_out(struct vcpu *v, unsigned int to);
+
+/** On v's new CPU: arms its software timer here again if it runs. */
+void vptimer_move_in(struct vcpu *v);
