@@ -413,6 +413,70 @@ static bool same_stats(struct sim *a, struct sim *b)
     return true;
 }
 
+/* 6b. A job longer than its period: each release it overlaps is a miss,
+ * and each such job counts once as late (what the media probe adds up). */
+static void test_late_jobs_counted(void **state)
+{
+    struct sim *sim = new_sim("credit", 1, 0);
+    const struct sim_task t = periodic(10 * MS, 15 * MS);
+    int v = add_task(sim, add_vm(sim, "slow", 0, 0, 0, 0), 0, &t);
+
+    assert_true(v >= 0);
+    run_to(sim, 99 * MS);
+    /* Jobs at 0, 20, 40, 60, 80 ms; releases at 10, 30, ... 90 skipped. */
+    assert_int_equal(stats(sim, (unsigned int)v).releases, 5);
+    assert_int_equal(stats(sim, (unsigned int)v).misses, 5);
+    assert_int_equal(stats(sim, (unsigned int)v).late, 5);
+    sim_destroy(sim);
+}
+
+/* 6c. The modelled hypervisor costs: put_cost only when the wake-up
+ * preempts another vCPU, not after idle; jitter draws within its range,
+ * not all alike. */
+static void test_put_cost_and_jitter(void **state)
+{
+    struct sim_task media = periodic(MEDIA_PERIOD_NS, MEDIA_WORK_NS);
+    unsigned int hogs;
+
+    /* First release once the hog runs without its start-up boost. */
+    media.phase_ns = 11 * MS;
+    for (hogs = 0; hogs <= 1; hogs++) {
+        const struct sim_config cfg = {
+            .nr_cpus = 1,
+            .policy = "credit",
+            .seed = 1,
+            .put_cost_ns = 700,
+            .wake_overhead_ns = 2000,
+            .wake_jitter_ns = 500,
+        };
+        struct sim *sim;
+        struct sim_stats st;
+        uint64_t i;
+        int v;
+
+        assert_int_equal(sim_create(&sim, &cfg), 0);
+        v = add_task(sim, add_vm(sim, "probe", 0, 0, 0, 0), 0, &media);
+        assert_true(v >= 0);
+        if (hogs != 0) {
+            add_hog(sim, add_vm(sim, "hog", 0, 0, 0, 0), 0);
+        }
+        run_to(sim, SEC);
+        st = stats(sim, (unsigned int)v);
+        assert_true(st.nr_lat > 50);
+        for (i = 0; i < st.nr_lat; i++) {
+            uint64_t lo = 2000 + (hogs != 0 ? 700 : 0);
+
+            if (st.lat_ns[i] < lo || st.lat_ns[i] >= lo + 500) {
+                fail_msg("hogs %u sample %llu: %llu ns", hogs,
+                         (unsigned long long)i,
+                         (unsigned long long)st.lat_ns[i]);
+            }
+        }
+        assert_true(st.lat_ns[0] != st.lat_ns[st.nr_lat - 1]);
+        sim_destroy(sim);
+    }
+}
+
 /* 7. Same workload and seed: identical statistics and traces, also
  * when run in steps; another seed changes the random tasks. */
 static void test_determinism(void **state)
@@ -495,6 +559,8 @@ int main(void)
         cmocka_unit_test(test_rt_admission_control),
         cmocka_unit_test(test_rt_admission_in_workload),
         cmocka_unit_test(test_rt_over_budget_falls_back_to_credit),
+        cmocka_unit_test(test_late_jobs_counted),
+        cmocka_unit_test(test_put_cost_and_jitter),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_workload_errors),
     };

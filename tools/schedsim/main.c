@@ -76,18 +76,19 @@ static void main_print_summary(struct sim *sim, const struct workload *wl)
     printf("schedsim: %s: policy %s, %u cpu(s), %llu.%03llu ms, seed %llu\n",
            wl->file, wl->policy, wl->nr_cpus,
            MAIN_MILLI(wl->duration_ns / 1000), (unsigned long long)wl->seed);
-    printf("%-16s %4s %-8s %3s %12s %7s %8s %6s %10s %10s %10s\n", "vm", "vcpu",
-           "kind", "cpu", "cpu_ms", "share%", "releases", "misses", "p50_us",
-           "p99_us", "max_us");
+    printf("%-16s %4s %-8s %3s %12s %7s %8s %6s %6s %10s %10s %10s\n", "vm",
+           "vcpu", "kind", "cpu", "cpu_ms", "share%", "releases", "misses",
+           "late", "p50_us", "p99_us", "max_us");
     for (i = 0; i < sim_nr_vcpus(sim); i++) {
         struct sim_stats st;
 
         sim_get_stats(sim, i, &st);
-        printf("%-16s %4u %-8s %3u %8llu.%03llu %7.2f %8llu %6llu", st.vm_name,
-               st.vcpu, sim_kind_name(st.kind), st.cpu,
+        printf("%-16s %4u %-8s %3u %8llu.%03llu %7.2f %8llu %6llu %6llu",
+               st.vm_name, st.vcpu, sim_kind_name(st.kind), st.cpu,
                MAIN_MILLI(st.cpu_ns / 1000),
                main_share(st.cpu_ns, wl->duration_ns),
-               (unsigned long long)st.releases, (unsigned long long)st.misses);
+               (unsigned long long)st.releases, (unsigned long long)st.misses,
+               (unsigned long long)st.late);
         if (st.nr_lat == 0) {
             printf(" %10s %10s %10s\n", "-", "-", "-");
         } else {
@@ -113,16 +114,17 @@ static void main_write_summary(FILE *f, struct sim *sim,
 {
     unsigned int i;
 
-    fprintf(f, "vm,vcpu,kind,cpu_ns,share_pct,releases,misses,lat_p50_us,"
-               "lat_p99_us,lat_max_us\n");
+    fprintf(f, "vm,vcpu,kind,cpu_ns,share_pct,releases,misses,late,"
+               "lat_p50_us,lat_p99_us,lat_max_us\n");
     for (i = 0; i < sim_nr_vcpus(sim); i++) {
         struct sim_stats st;
 
         sim_get_stats(sim, i, &st);
-        fprintf(f, "%s,%u,%s,%llu,%.3f,%llu,%llu", st.vm_name, st.vcpu,
+        fprintf(f, "%s,%u,%s,%llu,%.3f,%llu,%llu,%llu", st.vm_name, st.vcpu,
                 sim_kind_name(st.kind), (unsigned long long)st.cpu_ns,
                 main_share(st.cpu_ns, wl->duration_ns),
-                (unsigned long long)st.releases, (unsigned long long)st.misses);
+                (unsigned long long)st.releases, (unsigned long long)st.misses,
+                (unsigned long long)st.late);
         if (st.nr_lat == 0) {
             fprintf(f, ",,,\n");
         } else {

@@ -12,9 +12,11 @@
  * integer ns and fixed order, so a model gives byte-identical results.
  *
  * Switch cost: whenever a pick loads a different vCPU than the CPU ran
- * (also after idle), the first switch_cost_ns of its turn are lost; a
+ * (also after idle), the first switch_cost_ns of its turn are lost, and
+ * put_cost_ns more when the CPU ran another vCPU right before; a
  * wake-to-run latency sample is the time from the wake-up to the moment
- * the vCPU starts running guest code, plus wake_overhead_ns.
+ * the vCPU starts running guest code, plus wake_overhead_ns and a
+ * uniform draw in [0, wake_jitter_ns) from the vCPU's own stream.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,6 +195,7 @@ int sim_add_vcpu_affine(struct sim *sim, unsigned int vm, unsigned int cpu,
     v->unit.vcpu_id = m->nr_vcpus;
     v->next_event = SIM_NEVER;
     v->rng = sim_rand_seed(sim->cfg.seed, sim->nr_vcpus);
+    v->jitter_rng = sim_rand_seed(sim->cfg.seed, SIM_MAX_VCPUS + sim->nr_vcpus);
     rc = sched_insert(&sim->sched, &v->unit);
     if (rc != 0) {
         return rc;
@@ -252,6 +255,7 @@ static int sim_pick(struct sim *sim, unsigned int cpu)
 {
     struct sim_cpu *c = &sim->cpus[cpu];
     struct sim_vcpu *next = NULL;
+    struct sim_vcpu *prev;
     struct sched_decision d;
     uint64_t now = sim->now;
 
@@ -270,18 +274,28 @@ static int sim_pick(struct sim *sim, unsigned int cpu)
             return -1;
         }
     }
-    if (next != c->running) {
+    prev = c->running;
+    if (next != prev) {
         c->running = next;
         if (next != NULL) {
             c->st.switches++;
-            c->useful_from = sim_add_sat(now, sim->cfg.switch_cost_ns);
+            /* Straight from another vCPU, that one's put is on the path
+             * too; after idle it was paid when the CPU went idle. */
+            c->useful_from =
+                sim_add_sat(now, sim->cfg.switch_cost_ns +
+                                     (prev != NULL ? sim->cfg.put_cost_ns : 0));
         }
     }
     if (next != NULL && next->lat_pending) {
         uint64_t start = sim_max(now, c->useful_from);
 
+        uint64_t jitter =
+            sim->cfg.wake_jitter_ns != 0
+                ? sim_rand_next(&next->jitter_rng) % sim->cfg.wake_jitter_ns
+                : 0;
+
         sim_lat_add(&next->lat,
-                    start - next->woke_at + sim->cfg.wake_overhead_ns);
+                    start - next->woke_at + sim->cfg.wake_overhead_ns + jitter);
         next->lat_pending = false;
     }
     c->slice_end = d.run_ns != 0 ? sim_add_sat(now, d.run_ns) : SIM_NEVER;
@@ -450,6 +464,7 @@ void sim_get_stats(struct sim *sim, unsigned int vcpu, struct sim_stats *out)
     out->cpu_ns = v->cpu_ns;
     out->releases = v->releases;
     out->misses = v->misses;
+    out->late = v->late;
     out->lat_ns = v->lat.v;
     out->nr_lat = v->lat.n;
     out->lat_p50_ns = sim_lat_percentile(&v->lat, 50);

@@ -49,7 +49,9 @@ struct sim_config {
     const char *policy;        /* a registered sched_ops name */
     uint64_t seed;             /* for io (exp) and irq random times */
     uint64_t switch_cost_ns;   /* lost each time a CPU loads a vCPU */
+    uint64_t put_cost_ns;      /* more when it replaces a vCPU at once */
     uint64_t wake_overhead_ns; /* added to every latency sample */
+    uint64_t wake_jitter_ns;   /* plus a uniform draw in [0, this) */
     FILE *trace;               /* optional: scheduler events, one a line */
 };
 
@@ -71,6 +73,8 @@ struct sim_stats {
     uint64_t cpu_ns;   /* guest time run (switch cost excluded) */
     uint64_t releases; /* periodic: jobs started; irq: arrivals; io: bursts */
     uint64_t misses;   /* periodic: releases that found the job unfinished */
+    uint64_t late;     /* periodic: jobs that ended after their next release;
+                        * late + misses is what the media probe counts */
     /* Wake-to-run latencies, ns, sorted ascending; valid until the next
      * sim_run or sim_destroy. Percentiles are nearest-rank; all 0 when
      * there are no samples. */

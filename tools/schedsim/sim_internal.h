@@ -41,9 +41,12 @@ struct sim_vcpu {
     bool lat_pending;    /* woken, not yet put on its CPU since */
     uint64_t woke_at;
     uint64_t rng;
+    uint64_t jitter_rng; /* its own stream: jitter leaves `rng` alone */
     uint64_t cpu_ns;
     uint64_t releases;
     uint64_t misses;
+    uint64_t late; /* periodic: jobs still running at their next release */
+    bool job_late; /* the current job is one of them */
     struct sim_lat lat;
 };
 

@@ -46,6 +46,7 @@ static void sim_task_release(struct sim_vcpu *v, uint64_t work_ns,
 {
     v->remaining = work_ns;
     v->releases++;
+    v->job_late = false;
     sim_vcpu_wake(v, record_latency);
 }
 
@@ -75,7 +76,8 @@ void sim_task_start(struct sim_vcpu *v)
 }
 
 /* v's next_event is now. A periodic release that finds the previous job
- * unfinished is a deadline miss and is skipped (the late job goes on);
+ * unfinished is a deadline miss and is skipped (the late job goes on, and
+ * counts once as late);
  * irq arrivals while busy queue their work behind the current one. */
 void sim_task_event(struct sim_vcpu *v)
 {
@@ -90,6 +92,8 @@ void sim_task_event(struct sim_vcpu *v)
         v->next_event = sim_add_sat(now, t->period_ns);
         if (v->remaining > 0) {
             v->misses++;
+            v->late += v->job_late ? 0 : 1;
+            v->job_late = true;
         } else {
             sim_task_release(v, t->work_ns, true);
         }

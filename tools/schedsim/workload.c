@@ -8,7 +8,10 @@
  *   duration_<u> T          simulated time (default 10 s)
  *   seed N                  random times of io (dist exp) and irq (default 1)
  *   switch_cost_<u> T       lost each time a CPU loads a vCPU (default 0)
+ *   put_cost_<u> T          lost on top when the CPU ran another vCPU
+ *                           right before (default 0)
  *   wake_overhead_<u> T     added to each latency sample (default 0)
+ *   wake_jitter_<u> T       plus a uniform draw in [0, T) (default 0)
  *   param NAME N            sched_set_params field: tslice_us, tick_us,
  *                           ratelimit_us or rt_share_pct
  *   vm NAME [weight N] [cap PCT] [rt_period_<u> T rt_budget_<u> T]
@@ -188,8 +191,12 @@ static int wl_global(struct wl_ctx *x, bool *handled)
         time = &wl->duration_ns;
     } else if (wl_time_key(key, "switch_cost", &scale)) {
         time = &wl->switch_cost_ns;
+    } else if (wl_time_key(key, "put_cost", &scale)) {
+        time = &wl->put_cost_ns;
     } else if (wl_time_key(key, "wake_overhead", &scale)) {
         time = &wl->wake_overhead_ns;
+    } else if (wl_time_key(key, "wake_jitter", &scale)) {
+        time = &wl->wake_jitter_ns;
     } else if (strcmp(key, "cpus") != 0 && strcmp(key, "policy") != 0 &&
                strcmp(key, "seed") != 0) {
         *handled = false;

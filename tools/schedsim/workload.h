@@ -45,7 +45,9 @@ struct workload {
     uint64_t duration_ns;
     uint64_t seed;
     uint64_t switch_cost_ns;
+    uint64_t put_cost_ns;
     uint64_t wake_overhead_ns;
+    uint64_t wake_jitter_ns;
     unsigned int nr_params;
     struct workload_param params[WORKLOAD_MAX_PARAMS];
     unsigned int nr_vms;

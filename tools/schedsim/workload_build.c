@@ -161,7 +161,9 @@ int workload_build(const struct workload *wl, FILE *trace, struct sim **out,
         .policy = wl->policy,
         .seed = wl->seed,
         .switch_cost_ns = wl->switch_cost_ns,
+        .put_cost_ns = wl->put_cost_ns,
         .wake_overhead_ns = wl->wake_overhead_ns,
+        .wake_jitter_ns = wl->wake_jitter_ns,
         .trace = trace,
     };
     struct sim *sim;
