@@ -68,6 +68,7 @@
  */
 #include <hv/list.h>
 #include <sched/sched.h>
+#include <string.h>
 
 #ifndef CONFIG_SCHED_CREDIT_TSLICE_MS
 #define CONFIG_SCHED_CREDIT_TSLICE_MS 30
@@ -329,9 +330,7 @@ static void cr_advance(struct scheduler *s, struct cr_cpu *c, uint64_t now)
         if (n++ < CR_MAX_CATCHUP) {
             cr_account(s, c);
         }
-        for (unsigned int vm = 0; vm < CR_MAX_VMS; vm++) {
-            c->vm_used[vm] = 0;
-        }
+        memset(c->vm_used, 0, sizeof(c->vm_used));
         c->rt_used = 0;
         c->period = n < CR_MAX_CATCHUP ? c->period + 1 : period;
     }

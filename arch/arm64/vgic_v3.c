@@ -195,11 +195,26 @@ static struct vcpu *irq_target(struct vm *vm, struct vcpu *owner,
     return vm->vcpus[dist_of(vm)->spi[intid - 32].target];
 }
 
+/*
+ * The live summaries: a bit per interrupt, set by every change that can
+ * make it pending or active (a latch, a line going high, activation), and
+ * cleared only by live_list() when it finds the interrupt neither. So a
+ * clear bit means idle, and the scans on every flush and WFI visit the
+ * few live interrupts instead of all VGIC_NR_IRQS. Under d->lock.
+ */
+_Static_assert(VGIC_NR_SPIS <= 64, "one summary word of SPIs");
+
+static void irq_mark_live(struct vgic_irq *irq)
+{
+    *irq->live |= irq->live_bit;
+}
+
 /* Latches a new edge (or SGI, or ISPENDR write) on irq. */
 static void irq_latch(struct vgic_irq *irq)
 {
     irq->latch = true;
     irq->edges++;
+    irq_mark_live(irq);
 }
 
 static bool irq_pending(const struct vgic_irq *irq)
@@ -229,10 +244,13 @@ static void notify(struct vcpu *v)
     }
 }
 
-static void irq_reset(struct vgic_irq *irq, bool edge)
+static void irq_reset(struct vgic_irq *irq, bool edge, uint64_t *live,
+                      unsigned int bit)
 {
     memset(irq, 0, sizeof(*irq));
     irq->edge = edge;
+    irq->live = live;
+    irq->live_bit = 1ULL << bit;
 }
 
 void vgic_vm_reset(struct vm *vm)
@@ -242,8 +260,9 @@ void vgic_vm_reset(struct vm *vm)
 
     d->lock = (struct spinlock)SPINLOCK_INIT;
     d->ctlr = 0;
+    d->live = 0;
     for (i = 0; i < VGIC_NR_SPIS; i++) {
-        irq_reset(&d->spi[i], false);
+        irq_reset(&d->spi[i], false, &d->live, i);
     }
 }
 
@@ -254,7 +273,8 @@ void vgic_vcpu_reset(struct vcpu *v)
 
     memset(c, 0, sizeof(*c));
     for (i = 0; i < 32; i++) {
-        irq_reset(&c->priv[i], i < 16); /* SGIs are edge, PPIs level */
+        /* SGIs are edge, PPIs level. */
+        irq_reset(&c->priv[i], i < 16, &c->live, i);
     }
     c->priv[VGIC_VTIMER_INTID].hw = true;
     c->sleeping = true;
@@ -320,6 +340,9 @@ void vgic_set_level(struct vm *vm, struct vcpu *v, unsigned int intid,
     }
     changed = irq->line != level;
     irq->line = level;
+    if (level) {
+        irq_mark_live(irq);
+    }
     if (irq->edge && level && changed) {
         irq_latch(irq);
     }
@@ -369,6 +392,9 @@ static void lr_fold(struct vcpu *v, unsigned int n, uint64_t lr)
     struct vgic_irq *irq = irq_of(v->vm, v, v->arch.vgic.lr_intid[n]);
 
     irq->active = (lr & LR_STATE_ACTIVE) != 0;
+    if (irq->active) {
+        irq_mark_live(irq);
+    }
     if (!(lr & LR_STATE_PENDING) && irq->edges == v->arch.vgic.lr_edges[n]) {
         irq->latch = false; /* acknowledged by the guest */
     }
@@ -438,6 +464,42 @@ static uint64_t lr_build(const struct vgic_irq *irq, unsigned int intid,
     return lr;
 }
 
+/* Collects the INTIDs of v's live interrupts in ascending order (its
+ * private ones, then the SPIs it is the target of), dropping from the
+ * summaries those found neither pending nor active. */
+static unsigned int live_list(struct vcpu *v, uint16_t *out)
+{
+    struct vgic_cpu *c = &v->arch.vgic;
+    struct vgic_dist *d = dist_of(v->vm);
+    uint64_t bits = c->live;
+    unsigned int n = 0;
+
+    while (bits != 0) {
+        unsigned int i = (unsigned int)__builtin_ctzll(bits);
+        struct vgic_irq *irq = &c->priv[i];
+
+        bits &= bits - 1;
+        if (!irq->active && !irq_pending(irq)) {
+            c->live &= ~irq->live_bit;
+        } else {
+            out[n++] = (uint16_t)i;
+        }
+    }
+    bits = d->live;
+    while (bits != 0) {
+        unsigned int i = (unsigned int)__builtin_ctzll(bits);
+        struct vgic_irq *irq = &d->spi[i];
+
+        bits &= bits - 1;
+        if (!irq->active && !irq_pending(irq)) {
+            d->live &= ~irq->live_bit;
+        } else if (irq->target == v->id) {
+            out[n++] = (uint16_t)(32 + i);
+        }
+    }
+    return n;
+}
+
 /* Does pending candidate a go before b: higher priority (lower value),
  * then lower INTID? */
 static bool lr_before(struct vm *vm, struct vcpu *v, unsigned int a,
@@ -460,18 +522,18 @@ static bool lr_before(struct vm *vm, struct vcpu *v, unsigned int a,
 static unsigned int lr_choose(struct vcpu *v, uint16_t *out)
 {
     struct vm *vm = v->vm;
+    uint16_t live[VGIC_NR_IRQS];
     uint16_t pending[VGIC_NR_IRQS];
+    unsigned int nr_live = live_list(v, live);
     unsigned int nr_pending = 0;
     unsigned int count = 0;
     unsigned int total = 0;
-    unsigned int intid;
+    unsigned int k;
 
-    for (intid = 0; intid < VGIC_NR_IRQS; intid++) {
+    for (k = 0; k < nr_live; k++) {
+        unsigned int intid = live[k];
         struct vgic_irq *irq = irq_of(vm, v, intid);
 
-        if (intid >= 32 && irq->target != v->id) {
-            continue;
-        }
         if (irq->active) {
             total++;
             if (count < nr_lrs) {
@@ -592,16 +654,16 @@ bool vgic_irq_pending(struct vcpu *v)
 {
     struct vm *vm = v->vm;
     struct vgic_dist *d = dist_of(vm);
+    uint16_t live[VGIC_NR_IRQS];
     bool found = false;
-    unsigned int intid;
+    unsigned int nr_live;
+    unsigned int k;
 
     spin_lock(&d->lock);
-    for (intid = 0; intid < VGIC_NR_IRQS && !found; intid++) {
-        struct vgic_irq *irq = irq_of(vm, v, intid);
+    nr_live = live_list(v, live);
+    for (k = 0; k < nr_live && !found; k++) {
+        struct vgic_irq *irq = irq_of(vm, v, live[k]);
 
-        if (intid >= 32 && irq->target != v->id) {
-            continue;
-        }
         found = irq_deliverable(vm, irq) && !irq->active;
     }
     spin_unlock(&d->lock);
@@ -644,6 +706,9 @@ static void irq_bit_set(struct vgic_irq *irq, enum irq_bit b, bool value)
         break;
     case BIT_ACTIVE:
         irq->active = value;
+        if (value) {
+            irq_mark_live(irq);
+        }
         break;
     }
 }

@@ -40,19 +40,25 @@ struct vgic_irq {
     bool hw;       /* forwarded physical PPI of the same INTID */
     uint8_t edges; /* counts latching events, see lr_fold() */
     uint64_t irouter;
+    /* Its bit in a summary word (the vCPU's or the distributor's `live`),
+     * set whenever it may have become pending or active. */
+    uint64_t *live;
+    uint64_t live_bit;
 };
 
 /* Per VM, embedded in struct arch_vm. */
 struct vgic_dist {
     struct spinlock lock; /* all interrupt state of the VM's vGIC */
     uint32_t ctlr;
+    uint64_t live; /* SPIs that may be pending or active, bit n = SPI n */
     struct vgic_irq spi[VGIC_NR_SPIS];
 };
 
 /* Per vCPU, embedded in struct arch_vcpu. */
 struct vgic_cpu {
     struct vgic_irq priv[32];
-    bool sleeping;                   /* GICR_WAKER.ProcessorSleep */
+    uint64_t live; /* private interrupts that may be pending or active */
+    bool sleeping; /* GICR_WAKER.ProcessorSleep */
     uint16_t lr_intid[VGIC_MAX_LRS]; /* INTID held by each used LR */
     uint64_t lr_val[VGIC_MAX_LRS];   /* what was written there */
     uint8_t lr_edges[VGIC_MAX_LRS];  /* its irq->edges at that time */
