@@ -171,6 +171,23 @@ static int parse_cpus_allowed(const void *fdt, int node, unsigned int nr_pcpus,
     return 0;
 }
 
+/* The paravirtual devices, in slot order: virtio-console (an empty
+ * property). */
+static int parse_virtio(const void *fdt, int node, struct vm_config *vm,
+                        struct parse_ctx *pc)
+{
+    int len;
+
+    if (fdt_getprop(fdt, node, "virtio-console", &len) != NULL) {
+        if (len != 0) {
+            report(pc, "vm %s: virtio-console takes no value", vm->name);
+            return -HV_EINVAL;
+        }
+        vm->virtio[vm->nr_virtio++].type = VM_VIRTIO_CONSOLE;
+    }
+    return 0;
+}
+
 static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
                     struct vm_config *vm, struct parse_ctx *pc)
 {
@@ -277,6 +294,9 @@ static int parse_vm(const void *fdt, int node, unsigned int nr_pcpus,
             return -HV_EINVAL;
         }
         memcpy(vm->bootargs, s, (size_t)len);
+    }
+    if (parse_virtio(fdt, node, vm, pc) != 0) {
+        return -HV_EINVAL;
     }
     return parse_sched(fdt, node, name, vm, pc);
 }

@@ -13,6 +13,7 @@
  *   below the device tree     the initrd, if any, page aligned
  *   RAM top - 64 KiB          the generated device tree, passed in x0
  */
+#include <drivers/virtio_console.h>
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/page_alloc.h>
@@ -118,6 +119,39 @@ static int vm_load(struct vm *vm)
     return 0;
 }
 
+static void *vm_virtio_translate(void *ctx, uint64_t gpa, uint64_t len)
+{
+    return vm_ipa_to_ptr(ctx, gpa, len);
+}
+
+/* Creates the device of slot i and maps its registers. */
+static int vm_setup_virtio(struct vm *vm, unsigned int i)
+{
+    const struct virtq_mem mem = {vm_virtio_translate, vm};
+    struct virtio_console *con;
+    struct mmio_region r = {
+        .base = VM_VIRTIO_IPA + i * VM_VIRTIO_STRIDE,
+        .size = VM_VIRTIO_STRIDE,
+        .read = virtio_dev_read,
+        .write = virtio_dev_write,
+    };
+
+    switch (vm->cfg->virtio[i].type) {
+    case VM_VIRTIO_CONSOLE:
+        con = kzalloc(sizeof(*con));
+        if (con == NULL) {
+            return -HV_ENOMEM;
+        }
+        virtio_console_init(con, vm, VM_VIRTIO_SPI + i, &mem, vm->name);
+        vm->virtio[i] = &con->dev;
+        break;
+    default:
+        return -HV_EINVAL;
+    }
+    r.dev = vm->virtio[i];
+    return mmio_add(&vm->mmio, &r);
+}
+
 static int vm_setup_devices(struct vm *vm)
 {
     struct mmio_region r = {
@@ -132,6 +166,12 @@ static int vm_setup_devices(struct vm *vm)
     vpl011_init(&vm->uart, vm, &vm->console, vm->name);
     if (vm->cfg->console_pl011) {
         rc = mmio_add(&vm->mmio, &r);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    for (unsigned int i = 0; i < vm->cfg->nr_virtio; i++) {
+        rc = vm_setup_virtio(vm, i);
         if (rc != 0) {
             return rc;
         }
@@ -291,6 +331,9 @@ void vm_reset_progress(struct vm *vm)
         __atomic_store_n(&vm->vcpus[i]->state, VCPU_OFF, __ATOMIC_SEQ_CST);
     }
     vpl011_init(&vm->uart, vm, &vm->console, vm->name);
+    for (i = 0; i < vm->cfg->nr_virtio; i++) {
+        virtio_dev_reset(vm->virtio[i]);
+    }
     vm->boots++;
     rc = vm_load(vm);
     if (rc != 0) {

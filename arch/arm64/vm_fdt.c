@@ -162,6 +162,25 @@ static int add_uart(void *fdt)
     return rc;
 }
 
+/* A virtio-mmio transport of slot i (QEMU's virt layout and binding). */
+static int add_virtio(void *fdt, unsigned int i)
+{
+    const uint32_t irq[] = {GIC_FDT_SPI, VM_VIRTIO_SPI + i, IRQ_LEVEL_HIGH};
+    uint64_t base = VM_VIRTIO_IPA + i * VM_VIRTIO_STRIDE;
+    char node[32];
+    int rc = 0;
+
+    snprintf(node, sizeof(node), "virtio_mmio@%lx", (unsigned long)base);
+    FDT_DO(rc, fdt_begin_node(fdt, node));
+    FDT_DO(rc, fdt_property_string(fdt, "compatible", "virtio,mmio"));
+    FDT_DO(rc, prop_u64_pair(fdt, "reg", base, VM_VIRTIO_STRIDE));
+    FDT_DO(rc, prop_irqs(fdt, irq, ARRAY_SIZE(irq)));
+    /* Device accesses to guest RAM are cache coherent. */
+    FDT_DO(rc, fdt_property(fdt, "dma-coherent", "", 0));
+    FDT_DO(rc, fdt_end_node(fdt));
+    return rc;
+}
+
 int vm_fdt_build(const struct vm_boot *b, void *buf, size_t size)
 {
     char node[32];
@@ -191,6 +210,9 @@ int vm_fdt_build(const struct vm_boot *b, void *buf, size_t size)
     FDT_DO(rc, add_gic_and_timer(buf, b->cfg->nr_vcpus));
     if (b->cfg->console_pl011) {
         FDT_DO(rc, add_uart(buf));
+    }
+    for (unsigned int i = 0; i < b->cfg->nr_virtio; i++) {
+        FDT_DO(rc, add_virtio(buf, i));
     }
     FDT_DO(rc, fdt_end_node(buf));
     FDT_DO(rc, fdt_finish(buf));

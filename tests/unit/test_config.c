@@ -124,7 +124,10 @@ static void add_vm(void *fdt, const struct vm_spec *v)
     for (unsigned int i = 0; i < 4 && v->cells[i].name != NULL; i++) {
         fdt32_t cell[2] = {cpu_to_fdt32(v->cells[i].value),
                            cpu_to_fdt32(v->cells[i].value)};
-        int len = v->cells[i].len != 0 ? v->cells[i].len : 4;
+        /* len 0: one cell; -1: an empty property. */
+        int len = v->cells[i].len < 0    ? 0
+                  : v->cells[i].len != 0 ? v->cells[i].len
+                                         : 4;
 
         assert_int_equal(fdt_property(fdt, v->cells[i].name, cell, len), 0);
     }
@@ -589,6 +592,29 @@ static void test_cpus_allowed_bad(void **state)
     }
 }
 
+/* virtio-console: an empty property gives the VM that device in slot 0. */
+static void test_virtio_console(void **state)
+{
+    struct vm_spec v = good_vm("hvc");
+    struct setup_config *out = malloc(sizeof(*out));
+    struct errors errs;
+    void *fdt;
+
+    assert_non_null(out);
+    v.cells[0].name = "virtio-console";
+    v.cells[0].len = -1; /* empty */
+    fdt = build_blob(NULL, &v, 1, true);
+    assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+    assert_int_equal(out->vms[0].nr_virtio, 1);
+    assert_int_equal(out->vms[0].virtio[0].type, VM_VIRTIO_CONSOLE);
+    free(fdt);
+    v = good_vm("bad");
+    v.cells[0].name = "virtio-console";
+    v.cells[0].value = 1;
+    check_one_bad(&v, "vm bad:", "virtio-console takes no value");
+    free(out);
+}
+
 static void test_kernel_larger_than_memory(void **state)
 {
     uint64_t room = (2UL << 20) - ((uint64_t)CONFIG_GUEST_DTB_MAX_KIB << 10);
@@ -835,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_sched_properties_bad),
         cmocka_unit_test(test_cpus_allowed),
         cmocka_unit_test(test_cpus_allowed_bad),
+        cmocka_unit_test(test_virtio_console),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

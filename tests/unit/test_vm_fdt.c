@@ -315,6 +315,39 @@ static void test_bad_arguments(void **state)
     assert_int_equal(vm_fdt_build(&f->boot, f->buf, 0x80000000UL), -HV_EINVAL);
 }
 
+/* Two virtio devices: virtio-mmio nodes at QEMU virt's addresses, each
+ * with its own level-triggered SPI; none without virtio. */
+static void test_virtio_nodes(void **state)
+{
+    struct fixture *f = *state;
+    const fdt32_t *irq;
+    const void *reg;
+    int len;
+
+    build_ok(f);
+    assert_true(fdt_path_offset(f->buf, "/virtio_mmio@a000000") < 0);
+    f->cfg.nr_virtio = 2;
+    f->cfg.virtio[0].type = VM_VIRTIO_CONSOLE;
+    f->cfg.virtio[1].type = VM_VIRTIO_CONSOLE;
+    build_ok(f);
+    assert_string_equal(
+        get_prop(f->buf, "/virtio_mmio@a000200", "compatible", &len),
+        "virtio,mmio");
+    reg = get_prop(f->buf, "/virtio_mmio@a000200", "reg", &len);
+    assert_int_equal(len, 16);
+    assert_int_equal(be64_at(reg, 0), VM_VIRTIO_IPA + VM_VIRTIO_STRIDE);
+    assert_int_equal(be64_at(reg, 1), VM_VIRTIO_STRIDE);
+    irq = get_prop(f->buf, "/virtio_mmio@a000000", "interrupts", &len);
+    assert_int_equal(len, 12);
+    assert_int_equal(fdt32_to_cpu(irq[0]), 0); /* SPI */
+    assert_int_equal(fdt32_to_cpu(irq[1]), VM_VIRTIO_SPI);
+    assert_int_equal(fdt32_to_cpu(irq[2]), 4); /* level, active high */
+    irq = get_prop(f->buf, "/virtio_mmio@a000200", "interrupts", &len);
+    assert_int_equal(fdt32_to_cpu(irq[1]), VM_VIRTIO_SPI + 1);
+    get_prop(f->buf, "/virtio_mmio@a000000", "dma-coherent", &len);
+    assert_int_equal(len, 0);
+}
+
 #define DT_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -331,6 +364,7 @@ int main(void)
         DT_TEST(test_buffer_too_small),
         DT_TEST(test_bad_arguments),
         DT_TEST(test_no_null_property_values),
+        DT_TEST(test_virtio_nodes),
     };
 
     return cmocka_run_group_tests_name("vm_fdt", tests, NULL, NULL);

@@ -8,6 +8,7 @@
  *                cpus-allowed = <mask...>;
  *                kernel = /incbin/("img"); initrd = /incbin/("rd");
  *                console = "pl011"; bootargs = "...";
+ *                virtio-console;
  *                sched-weight = <256>; sched-cap = <pct>;
  *                sched-rt-period-us = <us>; sched-rt-budget-us = <us>; };
  *      };
@@ -33,6 +34,20 @@
 #define VM_RAM_ALIGN (1UL << 21)
 #define VM_UART_IPA 0x09000000UL
 #define VM_UART_SPI 1 /* its interrupt: SPI 1, INTID 33 */
+/* virtio-mmio devices: device n at VM_VIRTIO_IPA + n * VM_VIRTIO_STRIDE
+ * raising SPI VM_VIRTIO_SPI + n (INTID 48 + n), as on QEMU's virt. */
+#define VM_VIRTIO_IPA 0x0a000000UL
+#define VM_VIRTIO_STRIDE 0x200UL
+#define VM_VIRTIO_SPI 16
+#define VM_MAX_VIRTIO 4
+
+enum vm_virtio_type {
+    VM_VIRTIO_CONSOLE = 1,
+};
+
+struct vm_virtio {
+    enum vm_virtio_type type;
+};
 
 struct vm_config {
     char name[VM_NAME_MAX];
@@ -50,6 +65,8 @@ struct vm_config {
     unsigned int sched_cap_pct; /* 0 = no cap */
     uint32_t rt_period_us;      /* 0 = no reservation */
     uint32_t rt_budget_us;
+    unsigned int nr_virtio;
+    struct vm_virtio virtio[VM_MAX_VIRTIO];
 };
 
 struct setup_config {

@@ -19,6 +19,7 @@
 #include <hv/spinlock.h>
 #include <hv/types.h>
 
+#include <drivers/virtio_dev.h>
 #include <drivers/vpl011.h>
 
 struct vcpu;
@@ -52,6 +53,8 @@ struct vm {
     struct mmio_map mmio;
     struct vpl011 uart;
     struct console_line console;
+    /* Its paravirtual devices, cfg->virtio[i] at slot i. */
+    struct virtio_dev *virtio[VM_MAX_VIRTIO];
 
     struct arch_vm arch;
 };
