@@ -140,3 +140,96 @@ bool host_dt_bootarg(const struct host_info *info, const char *key, char *out,
     }
     return false;
 }
+
+/* The interrupt controller a node's interrupts go to: the nearest
+ * interrupt-parent property on the way up to the root. */
+static int interrupt_parent(const void *dtb, int node)
+{
+    int n;
+
+    for (n = node; n >= 0; n = fdt_parent_offset(dtb, n)) {
+        int len;
+        const fdt32_t *ph = fdt_getprop(dtb, n, "interrupt-parent", &len);
+
+        if (ph != NULL && len == 4) {
+            return fdt_node_offset_by_phandle(dtb, fdt32_to_cpu(*ph));
+        }
+    }
+    return -FDT_ERR_NOTFOUND;
+}
+
+/* GIC binding: <type number flags>, type 0 = SPI (INTID 32 + number),
+ * flags[3:0] 1 = rising edge, 4 = level high (what a GIC SPI can be). */
+#define DT_GIC_SPI 0
+#define DT_IRQ_EDGE_RISING 1
+#define DT_IRQ_LEVEL_HIGH 4
+#define DT_IRQ_TYPE_MASK 0xf
+#define GIC_SPI_BASE 32
+#define GIC_SPI_COUNT 988 /* INTIDs 32-1019 */
+
+static void read_spi(const void *dtb, int node, struct host_dev *d)
+{
+    int gic = interrupt_parent(dtb, node);
+    const fdt32_t *cells;
+    const fdt32_t *irq;
+    int len;
+    uint32_t type;
+
+    d->irq = 0;
+    d->irq_edge = false;
+    if (gic < 0 || fdt_node_check_compatible(dtb, gic, "arm,gic-v3") != 0) {
+        return;
+    }
+    cells = fdt_getprop(dtb, gic, "#interrupt-cells", &len);
+    irq = fdt_getprop(dtb, node, "interrupts", &len);
+    if (cells == NULL || fdt32_to_cpu(*cells) != 3 || irq == NULL ||
+        len < 3 * 4 || fdt32_to_cpu(irq[0]) != DT_GIC_SPI ||
+        fdt32_to_cpu(irq[1]) >= GIC_SPI_COUNT) {
+        return;
+    }
+    type = fdt32_to_cpu(irq[2]) & DT_IRQ_TYPE_MASK;
+    if (type != DT_IRQ_EDGE_RISING && type != DT_IRQ_LEVEL_HIGH) {
+        return;
+    }
+    d->irq = GIC_SPI_BASE + fdt32_to_cpu(irq[1]);
+    d->irq_edge = type == DT_IRQ_EDGE_RISING;
+}
+
+static bool node_enabled(const void *dtb, int node)
+{
+    const char *status = fdt_getprop(dtb, node, "status", NULL);
+
+    return status == NULL || strcmp(status, "okay") == 0 ||
+           strcmp(status, "ok") == 0;
+}
+
+unsigned int host_dt_find_devices(const void *dtb, const char *compatible,
+                                  struct host_dev *out, unsigned int max)
+{
+    unsigned int n = 0;
+    int node;
+
+    for (node = fdt_node_offset_by_compatible(dtb, -1, compatible); node >= 0;
+         node = fdt_node_offset_by_compatible(dtb, node, compatible)) {
+        struct host_dev d;
+        unsigned int i;
+
+        if (n == max) {
+            break;
+        }
+        if (!node_enabled(dtb, node) ||
+            read_reg(dtb, node, &d.base, &d.size) != 0) {
+            continue;
+        }
+        read_spi(dtb, node, &d);
+        d.dma_coherent = fdt_getprop(dtb, node, "dma-coherent", NULL) != NULL;
+        /* Insertion sort by address: the blob lists QEMU's virtio-mmio
+         * transports from the top down. */
+        for (i = n; i > 0 && out[i - 1].base > d.base; i--) {
+            out[i] = out[i - 1];
+        }
+        out[i] = d;
+        n++;
+    }
+    return n;
+}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Generic boot: the page allocator over host RAM, the setup description,
- * the scheduler, the VMs, then the secondary CPUs, and every CPU enters its
- * scheduler loop.
+ * Generic boot: the page allocator over host RAM, the host's own disks,
+ * the setup description, the scheduler, the VMs, then the secondary CPUs,
+ * and every CPU enters its scheduler loop.
  */
+#include <drivers/blkdev.h>
 #include <hv/arch.h>
 #include <hv/config.h>
 #include <hv/errno.h>
@@ -83,6 +84,9 @@ void kernel_main(const void *dtb, const struct host_info *info)
     pr_info("Shoji hypervisor, %u CPU(s), console at 0x%lx", arch_cpu_count(),
             (unsigned long)info->uart_base);
     mem_init(dtb, info);
+    if (IS_ENABLED(CONFIG_VIRTIO_BLK_PHYS)) {
+        virtio_blk_phys_probe(dtb);
+    }
     if (IS_ENABLED(CONFIG_DEBUG_SELFTEST)) {
         selftest_run(info);
     }

@@ -3,17 +3,29 @@
  * Host GICv3 driver; see asm/gic_v3.h. QEMU's virt board runs the GIC with
  * a single security state (GICD_CTLR.DS = 1), so Shoji owns group 0 and
  * group 1 alike and uses only group 1.
+ *
+ * SPIs start disabled; the arch_irq_* hooks (hv/irq.h) turn on those of
+ * host devices Shoji drives, each routed to one CPU. They run on one CPU
+ * at a time per SPI (the owning driver), and each touches only its own
+ * SPI's bits, with the set/clear registers where there are some.
  */
 #include <asm/gic_v3.h>
 #include <asm/pcpu.h>
+#include <asm/platform.h>
 #include <asm/sysreg.h>
 #include <hv/errno.h>
+#include <hv/irq.h>
+#include <hv/spinlock.h>
 
 #define GICD_CTLR 0x0000
 #define GICD_TYPER 0x0004
 #define GICD_IGROUPR 0x0080
+#define GICD_ISENABLER 0x0100
 #define GICD_ICENABLER 0x0180
+#define GICD_ICPENDR 0x0280
 #define GICD_IPRIORITYR 0x0400
+#define GICD_ICFGR 0x0c00
+#define GICD_IROUTER 0x6000 /* 64-bit, one per INTID from 32 */
 #define GICD_CTLR_RWP (1U << 31)
 #define GICD_CTLR_ARE (1U << 4)
 #define GICD_CTLR_ENGRP1 (1U << 1)
@@ -35,6 +47,9 @@
 #define GIC_PRIO_DEFAULT 0xa0
 
 static volatile uint8_t *gicd;
+static unsigned int gicd_lines; /* INTIDs the distributor implements */
+/* GICD_ICFGR is read-modify-write and shared by 16 INTIDs. */
+static struct spinlock gicd_cfg_lock = SPINLOCK_INIT;
 
 static inline uint32_t rd32(volatile uint8_t *base, uint64_t off)
 {
@@ -51,6 +66,17 @@ static inline uint64_t rd64(volatile uint8_t *base, uint64_t off)
     return *(volatile uint64_t *)(base + off);
 }
 
+static inline void wr64(volatile uint8_t *base, uint64_t off, uint64_t v)
+{
+    *(volatile uint64_t *)(base + off) = v;
+}
+
+static void gicd_wait_rwp(void)
+{
+    while (rd32(gicd, GICD_CTLR) & GICD_CTLR_RWP) {
+    }
+}
+
 void gic_dist_init(uint64_t gicd_base)
 {
     unsigned int lines;
@@ -58,9 +84,9 @@ void gic_dist_init(uint64_t gicd_base)
 
     gicd = (volatile uint8_t *)(uintptr_t)gicd_base;
     wr32(gicd, GICD_CTLR, 0);
-    while (rd32(gicd, GICD_CTLR) & GICD_CTLR_RWP) {
-    }
+    gicd_wait_rwp();
     lines = 32 * ((rd32(gicd, GICD_TYPER) & 0x1f) + 1);
+    gicd_lines = MIN(lines, (unsigned int)IRQ_NR);
     /* SPIs: group 1, disabled, default priority. */
     for (i = 32; i < lines; i += 32) {
         wr32(gicd, GICD_IGROUPR + i / 8, 0xffffffffU);
@@ -70,8 +96,7 @@ void gic_dist_init(uint64_t gicd_base)
         wr32(gicd, GICD_IPRIORITYR + i, 0xa0a0a0a0U);
     }
     wr32(gicd, GICD_CTLR, GICD_CTLR_ARE);
-    while (rd32(gicd, GICD_CTLR) & GICD_CTLR_RWP) {
-    }
+    gicd_wait_rwp();
     wr32(gicd, GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENGRP1);
 }
 
@@ -180,4 +205,56 @@ void gic_ppi_set_active(unsigned int intid, bool active)
 unsigned int gic_nr_lrs(void)
 {
     return (unsigned int)(SYSREG_READ(ICH_VTR_EL2) & 0x1f) + 1;
+}
+
+static bool gic_is_spi(unsigned int intid)
+{
+    return intid >= GIC_FIRST_SPI && intid < gicd_lines;
+}
+
+void gic_spi_disable(unsigned int intid)
+{
+    wr32(gicd, GICD_ICENABLER + (intid / 32) * 4, 1U << (intid % 32));
+    /* RWP: the disable has taken effect once it reads 0. */
+    gicd_wait_rwp();
+}
+
+void gic_spi_setup(unsigned int intid, bool edge, uint64_t mpidr)
+{
+    uint64_t reg = GICD_ICFGR + (intid / 16) * 4;
+    uint32_t bit = 2U << ((intid % 16) * 2); /* Int_config[1]: 1 = edge */
+    uint32_t cfg;
+
+    /* The trigger may only change while the SPI is disabled. */
+    gic_spi_disable(intid);
+    spin_lock(&gicd_cfg_lock);
+    cfg = rd32(gicd, reg);
+    wr32(gicd, reg, edge ? cfg | bit : cfg & ~bit);
+    spin_unlock(&gicd_cfg_lock);
+    /* IRM = 0: to the one PE named by Aff3.Aff2.Aff1.Aff0, which sit at
+     * the same bit positions as in MPIDR_EL1. */
+    wr64(gicd, GICD_IROUTER + (uint64_t)intid * 8, mpidr & 0xff00ffffffUL);
+    wr32(gicd, GICD_ICPENDR + (intid / 32) * 4, 1U << (intid % 32));
+}
+
+void gic_spi_enable(unsigned int intid)
+{
+    wr32(gicd, GICD_ISENABLER + (intid / 32) * 4, 1U << (intid % 32));
+}
+
+int arch_irq_enable(unsigned int intid, bool edge, unsigned int cpu)
+{
+    if (!gic_is_spi(intid) || cpu >= arm_plat.nr_cpus) {
+        return -HV_EINVAL;
+    }
+    gic_spi_setup(intid, edge, arm_plat.mpidr[cpu]);
+    gic_spi_enable(intid);
+    return 0;
+}
+
+void arch_irq_disable(unsigned int intid)
+{
+    if (gic_is_spi(intid)) {
+        gic_spi_disable(intid);
+    }
 }

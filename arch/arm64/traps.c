@@ -18,6 +18,7 @@
 #include <asm/traps.h>
 #include <asm/vgic_v3.h>
 #include <hv/arch.h>
+#include <hv/irq.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
 #include <hv/vcpu.h>
@@ -186,7 +187,8 @@ static void handle_sync(struct vcpu *v)
     }
 }
 
-/* Handles every pending physical interrupt. */
+/* Handles every pending physical interrupt: SGIs and PPIs for Shoji
+ * itself and its guests, SPIs through the host-device handler table. */
 static void handle_irqs(void)
 {
     for (;;) {
@@ -197,6 +199,14 @@ static void handle_irqs(void)
             return;
         }
         gic_eoi(intid);
+        if (intid >= GIC_FIRST_SPI) {
+            /* A host device Shoji drives. Deactivated only after its
+             * handler has quietened the device, so a level-triggered line
+             * still high from before is not taken a second time. */
+            irq_dispatch(intid);
+            gic_deactivate(intid);
+            continue;
+        }
         if (intid == arm_plat.timer_virt_intid &&
             (cur = vcpu_current()) != NULL) {
             /* Stays physically active until the guest deactivates it. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define GIC_SGI_KICK 0 /* reschedule request between CPUs */
+#define GIC_FIRST_SPI 32
 #define GIC_SPURIOUS 1023
 
 /** Distributor set-up, once, on the boot CPU. */
@@ -40,3 +41,14 @@ void gic_ppi_set_active(unsigned int intid, bool active);
 
 /** Number of list registers the CPU interface has. */
 unsigned int gic_nr_lrs(void);
+
+/**
+ * SPIs of host devices (intid >= GIC_FIRST_SPI, below the distributor's
+ * line count; the caller checks). gic_spi_setup disables the SPI, sets its
+ * trigger (edge, else level), routes it to the CPU with this MPIDR and
+ * clears a stale pending state; gic_spi_enable then turns it on.
+ * gic_spi_disable returns once the distributor has stopped forwarding it.
+ */
+void gic_spi_setup(unsigned int intid, bool edge, uint64_t mpidr);
+void gic_spi_enable(unsigned int intid);
+void gic_spi_disable(unsigned int intid);
