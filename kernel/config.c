@@ -171,11 +171,43 @@ static int parse_cpus_allowed(const void *fdt, int node, unsigned int nr_pcpus,
     return 0;
 }
 
+/* virtio-blk = <disk offset-hi offset-lo size-hi size-lo>, in bytes:
+ * a region of a host disk, whole 512-byte sectors. Whether the disk
+ * exists and holds the region is checked when the VM is created. */
+static int parse_virtio_blk(const fdt32_t *cells, int len, struct vm_config *vm,
+                            struct parse_ctx *pc)
+{
+    struct vm_virtio *d = &vm->virtio[vm->nr_virtio];
+
+    if (len != 5 * 4) {
+        report(pc,
+               "vm %s: virtio-blk needs <disk offset-hi offset-lo "
+               "size-hi size-lo>",
+               vm->name);
+        return -HV_EINVAL;
+    }
+    d->type = VM_VIRTIO_BLK;
+    d->disk = fdt32_to_cpu(cells[0]);
+    d->offset = (uint64_t)fdt32_to_cpu(cells[1]) << 32 | fdt32_to_cpu(cells[2]);
+    d->size = (uint64_t)fdt32_to_cpu(cells[3]) << 32 | fdt32_to_cpu(cells[4]);
+    if (d->size == 0 || d->offset % 512 != 0 || d->size % 512 != 0 ||
+        d->offset > UINT64_MAX - d->size) {
+        report(pc,
+               "vm %s: virtio-blk region must be a non-empty whole number "
+               "of 512-byte sectors",
+               vm->name);
+        return -HV_EINVAL;
+    }
+    vm->nr_virtio++;
+    return 0;
+}
+
 /* The paravirtual devices, in slot order: virtio-console (an empty
- * property). */
+ * property), virtio-blk. */
 static int parse_virtio(const void *fdt, int node, struct vm_config *vm,
                         struct parse_ctx *pc)
 {
+    const fdt32_t *cells;
     int len;
 
     if (fdt_getprop(fdt, node, "virtio-console", &len) != NULL) {
@@ -184,6 +216,10 @@ static int parse_virtio(const void *fdt, int node, struct vm_config *vm,
             return -HV_EINVAL;
         }
         vm->virtio[vm->nr_virtio++].type = VM_VIRTIO_CONSOLE;
+    }
+    cells = fdt_getprop(fdt, node, "virtio-blk", &len);
+    if (cells != NULL && parse_virtio_blk(cells, len, vm, pc) != 0) {
+        return -HV_EINVAL;
     }
     return 0;
 }

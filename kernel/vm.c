@@ -13,6 +13,7 @@
  *   below the device tree     the initrd, if any, page aligned
  *   RAM top - 64 KiB          the generated device tree, passed in x0
  */
+#include <drivers/virtio_blk_backend.h>
 #include <drivers/virtio_console.h>
 #include <hv/arch.h>
 #include <hv/errno.h>
@@ -124,11 +125,43 @@ static void *vm_virtio_translate(void *ctx, uint64_t gpa, uint64_t len)
     return vm_ipa_to_ptr(ctx, gpa, len);
 }
 
+/* The guest's virtio-blk: a region of a host disk no other VM has. */
+static int vm_setup_virtio_blk(struct vm *vm, const struct vm_virtio *cfg,
+                               unsigned int spi, const struct virtq_mem *mem,
+                               struct virtio_dev **out)
+{
+    struct blkdev *disk = blkdev_get(cfg->disk);
+    struct virtio_blk_backend *b;
+    int rc;
+
+    if (disk == NULL) {
+        pr_err("vm %s: virtio-blk: no host disk %u (there are %u)", vm->name,
+               cfg->disk, blkdev_count());
+        return -HV_ENOENT;
+    }
+    rc = virtio_blk_claim(disk, cfg->offset / 512, cfg->size / 512, vm->name);
+    if (rc != 0) {
+        return rc;
+    }
+    b = kzalloc(sizeof(*b));
+    if (b == NULL) {
+        return -HV_ENOMEM;
+    }
+    virtio_blk_backend_init(b, vm, spi, mem, disk, cfg->offset / 512,
+                            cfg->size / 512);
+    pr_info("vm %s: virtio-blk: %s sectors %lu..%lu", vm->name,
+            blkdev_name(disk), (unsigned long)(cfg->offset / 512),
+            (unsigned long)((cfg->offset + cfg->size) / 512 - 1));
+    *out = &b->dev;
+    return 0;
+}
+
 /* Creates the device of slot i and maps its registers. */
 static int vm_setup_virtio(struct vm *vm, unsigned int i)
 {
     const struct virtq_mem mem = {vm_virtio_translate, vm};
     struct virtio_console *con;
+    int rc;
     struct mmio_region r = {
         .base = VM_VIRTIO_IPA + i * VM_VIRTIO_STRIDE,
         .size = VM_VIRTIO_STRIDE,
@@ -144,6 +177,13 @@ static int vm_setup_virtio(struct vm *vm, unsigned int i)
         }
         virtio_console_init(con, vm, VM_VIRTIO_SPI + i, &mem, vm->name);
         vm->virtio[i] = &con->dev;
+        break;
+    case VM_VIRTIO_BLK:
+        rc = vm_setup_virtio_blk(vm, &vm->cfg->virtio[i], VM_VIRTIO_SPI + i,
+                                 &mem, &vm->virtio[i]);
+        if (rc != 0) {
+            return rc;
+        }
         break;
     default:
         return -HV_EINVAL;
@@ -319,6 +359,13 @@ void vm_reset_progress(struct vm *vm)
     for (i = 0; i < vm->nr_vcpus; i++) {
         if (__atomic_load_n(&vm->vcpus[i]->loaded, __ATOMIC_SEQ_CST)) {
             return; /* its CPU finishes the reset when it puts it */
+        }
+    }
+    for (i = 0; i < vm->cfg->nr_virtio; i++) {
+        const struct virtio_dev *d = vm->virtio[i];
+
+        if (d->ops->busy != NULL && d->ops->busy(vm->virtio[i])) {
+            return; /* DMA in flight: the device calls again when idle */
         }
     }
     if (!__atomic_compare_exchange_n(&vm->reset_claimed, &expected, true, false,

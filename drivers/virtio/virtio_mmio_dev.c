@@ -78,10 +78,17 @@ void virtio_dev_reset(struct virtio_dev *d)
 
 void virtio_dev_fail(struct virtio_dev *d, const char *reason)
 {
+    /* A guest failing its device in a loop must not flood the console:
+     * the first VIRTIO_DEV_LOG_MAX failures are logged, then one line. */
     if (!d->reported) {
-        pr_warn("vm %s: %s: %s; device needs reset", vdev_vm_name(d),
-                d->ops->name, reason);
         d->reported = true;
+        if (++d->failures <= VIRTIO_DEV_LOG_MAX) {
+            pr_warn("vm %s: %s: %s; device needs reset", vdev_vm_name(d),
+                    d->ops->name, reason);
+        } else if (d->failures == VIRTIO_DEV_LOG_MAX + 1) {
+            pr_warn("vm %s: %s: more failures; no longer logged",
+                    vdev_vm_name(d), d->ops->name);
+        }
     }
     if ((d->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) == 0) {
         d->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;

@@ -37,6 +37,9 @@ struct vm_spec {
         uint32_t value;
         int len; /* 0: one cell */
     } cells[4];
+    const char *list_name; /* NULL: none; else a property of list[] */
+    uint32_t list[6];
+    int list_cells;
 };
 
 struct errors {
@@ -120,6 +123,16 @@ static void add_vm(void *fdt, const struct vm_spec *v)
                                        : (int)strlen(v->bootargs) + 1;
 
         assert_int_equal(fdt_property(fdt, "bootargs", v->bootargs, len), 0);
+    }
+    if (v->list_name != NULL) {
+        fdt32_t c[6];
+
+        for (int i = 0; i < v->list_cells; i++) {
+            c[i] = cpu_to_fdt32(v->list[i]);
+        }
+        assert_int_equal(fdt_property(fdt, v->list_name, c,
+                                      (int)sizeof(c[0]) * v->list_cells),
+                         0);
     }
     for (unsigned int i = 0; i < 4 && v->cells[i].name != NULL; i++) {
         fdt32_t cell[2] = {cpu_to_fdt32(v->cells[i].value),
@@ -615,6 +628,51 @@ static void test_virtio_console(void **state)
     free(out);
 }
 
+/* virtio-blk = <disk offset-hi offset-lo size-hi size-lo>, bytes. */
+static void test_virtio_blk(void **state)
+{
+    static const struct {
+        uint32_t cells[5];
+        int nr;
+        const char *why; /* NULL: valid */
+    } cases[] = {
+        {{1, 0x1, 0x0, 0x0, 0x4000000}, 5, NULL},
+        {{0, 0, 0, 0, 512}, 5, NULL},
+        {{0, 0, 0, 0, 0}, 5, "non-empty whole number"},
+        {{0, 0, 100, 0, 512}, 5, "non-empty whole number"},
+        {{0, 0, 0, 0, 1000}, 5, "non-empty whole number"},
+        {{0, 0xffffffff, 0xfffffe00, 0, 1024}, 5, "non-empty whole number"},
+        {{0, 0, 0, 0, 512}, 4, "needs <disk"},
+    };
+    struct setup_config *out = malloc(sizeof(*out));
+    unsigned int i;
+
+    assert_non_null(out);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vm_spec v = good_vm(cases[i].why != NULL ? "bad" : "disk");
+        struct errors errs;
+        void *fdt;
+
+        v.list_name = "virtio-blk";
+        memcpy(v.list, cases[i].cells, sizeof(cases[i].cells));
+        v.list_cells = cases[i].nr;
+        if (cases[i].why != NULL) {
+            check_one_bad(&v, "vm bad:", cases[i].why);
+            continue;
+        }
+        fdt = build_blob(NULL, &v, 1, true);
+        assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+        assert_int_equal(out->vms[0].nr_virtio, 1);
+        assert_int_equal(out->vms[0].virtio[0].type, VM_VIRTIO_BLK);
+        assert_int_equal(out->vms[0].virtio[0].disk, cases[i].cells[0]);
+        assert_int_equal(out->vms[0].virtio[0].offset,
+                         (uint64_t)cases[i].cells[1] << 32 | cases[i].cells[2]);
+        assert_int_equal(out->vms[0].virtio[0].size, cases[i].cells[4]);
+        free(fdt);
+    }
+    free(out);
+}
+
 static void test_kernel_larger_than_memory(void **state)
 {
     uint64_t room = (2UL << 20) - ((uint64_t)CONFIG_GUEST_DTB_MAX_KIB << 10);
@@ -862,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_cpus_allowed),
         cmocka_unit_test(test_cpus_allowed_bad),
         cmocka_unit_test(test_virtio_console),
+        cmocka_unit_test(test_virtio_blk),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #define VIRTIO_DEV_MAX_QUEUES 2
+#define VIRTIO_DEV_LOG_MAX 32 /* failures logged per device */
 
 struct vcpu;
 struct vm;
@@ -46,6 +47,10 @@ struct virtio_dev_ops {
     int (*notify)(struct virtio_dev *d, unsigned int q);
     /* Device reset by the driver (or before first use). Optional. */
     void (*reset)(struct virtio_dev *d);
+    /* Optional: is the host still working on requests that may write
+     * guest RAM? A VM reset waits until no device is; the device calls
+     * vm_reset_progress() when it becomes idle. Called without d->lock. */
+    bool (*busy)(struct virtio_dev *d);
 };
 
 struct virtio_dev_queue {
@@ -68,7 +73,8 @@ struct virtio_dev {
     uint32_t queue_sel;
     uint32_t int_status;
     bool irq_level;
-    bool reported; /* the needs-reset reason was logged */
+    bool reported;         /* this needs-reset was counted (and logged) */
+    unsigned int failures; /* needs-resets since boot */
     struct virtio_dev_queue queues[VIRTIO_DEV_MAX_QUEUES];
     struct virtq_mem mem;
 };

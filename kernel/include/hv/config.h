@@ -8,7 +8,8 @@
  *                cpus-allowed = <mask...>;
  *                kernel = /incbin/("img"); initrd = /incbin/("rd");
  *                console = "pl011"; bootargs = "...";
- *                virtio-console;
+ *                virtio-console; virtio-blk = <disk off-hi off-lo
+ *                                               size-hi size-lo>;
  *                sched-weight = <256>; sched-cap = <pct>;
  *                sched-rt-period-us = <us>; sched-rt-budget-us = <us>; };
  *      };
@@ -43,10 +44,15 @@
 
 enum vm_virtio_type {
     VM_VIRTIO_CONSOLE = 1,
+    VM_VIRTIO_BLK,
 };
 
 struct vm_virtio {
     enum vm_virtio_type type;
+    /* VM_VIRTIO_BLK: bytes [offset, offset + size) of host disk `disk`. */
+    unsigned int disk;
+    uint64_t offset;
+    uint64_t size;
 };
 
 struct vm_config {
