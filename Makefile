@@ -174,6 +174,7 @@ integration: all
 bench: all linux
 	@bench/linux_boot.py --build $(O) --results results
 	@bench/sched_latency.py --build $(O) --results results
+	@bench/virtio_io.py --build $(O) --results results
 
 test: $(O)/.setup-ok
 	@tests/run_all.sh --build $(O)

@@ -203,11 +203,12 @@ static int parse_virtio_blk(const fdt32_t *cells, int len, struct vm_config *vm,
 }
 
 /* The paravirtual devices, in slot order: virtio-console (an empty
- * property), virtio-blk. */
+ * property), virtio-blk, virtio-net (its MAC address). */
 static int parse_virtio(const void *fdt, int node, struct vm_config *vm,
                         struct parse_ctx *pc)
 {
     const fdt32_t *cells;
+    const uint8_t *mac;
     int len;
 
     if (fdt_getprop(fdt, node, "virtio-console", &len) != NULL) {
@@ -220,6 +221,21 @@ static int parse_virtio(const void *fdt, int node, struct vm_config *vm,
     cells = fdt_getprop(fdt, node, "virtio-blk", &len);
     if (cells != NULL && parse_virtio_blk(cells, len, vm, pc) != 0) {
         return -HV_EINVAL;
+    }
+    mac = fdt_getprop(fdt, node, "virtio-net", &len);
+    if (mac != NULL) {
+        /* A unicast address that is not all zeroes. */
+        if (len != 6 || (mac[0] & 1) != 0 ||
+            (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) == 0) {
+            report(pc,
+                   "vm %s: virtio-net must be a unicast MAC address "
+                   "[xx xx xx xx xx xx]",
+                   vm->name);
+            return -HV_EINVAL;
+        }
+        vm->virtio[vm->nr_virtio].type = VM_VIRTIO_NET;
+        memcpy(vm->virtio[vm->nr_virtio].mac, mac, 6);
+        vm->nr_virtio++;
     }
     return 0;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Generic boot: the page allocator over host RAM, the host's own disks,
- * the setup description, the scheduler, the VMs, then the secondary CPUs,
- * and every CPU enters its scheduler loop.
+ * Generic boot: the page allocator over host RAM, the host's own disks
+ * and NICs, the setup description, the scheduler, the VMs, then the
+ * secondary CPUs, and every CPU enters its scheduler loop.
  */
 #include <drivers/blkdev.h>
+#include <drivers/netdev.h>
 #include <hv/arch.h>
 #include <hv/config.h>
 #include <hv/errno.h>
@@ -86,6 +87,9 @@ void kernel_main(const void *dtb, const struct host_info *info)
     mem_init(dtb, info);
     if (IS_ENABLED(CONFIG_VIRTIO_BLK_PHYS)) {
         virtio_blk_phys_probe(dtb);
+    }
+    if (IS_ENABLED(CONFIG_VIRTIO_NET_PHYS)) {
+        virtio_net_phys_probe(dtb);
     }
     if (IS_ENABLED(CONFIG_DEBUG_SELFTEST)) {
         selftest_run(info);

@@ -11,9 +11,11 @@
  * selftest=blk-read only reads back and compares what an earlier
  * selftest=blk wrote (proving it reached the disk). Both print one
  * "selftest blk: PASS (...)" or "selftest blk: FAIL (reason)" line and let
- * the boot go on.
+ * the boot go on. selftest=net resolves and pings a peer over net0 (see
+ * selftest_net below).
  */
 #include <drivers/blkdev.h>
+#include <drivers/netdev.h>
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/host_dt.h>
@@ -30,6 +32,28 @@
 
 /* A "ret" instruction (0xd65f03c0) placed in writable data. */
 static uint32_t selftest_data_code[4] = {0xd65f03c0U};
+
+/* A test's outcome: the first failure and its reason. */
+struct st_result {
+    bool failed;
+    char why[120];
+};
+
+static void st_fail(struct st_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void st_fail(struct st_result *r, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (r->failed) {
+        return; /* the first reason is the one reported */
+    }
+    r->failed = true;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof(r->why), fmt, ap);
+    va_end(ap);
+}
 
 /*
  * selftest=blk. Layout on the disk: ST_BLK_WRITES requests of
@@ -59,27 +83,10 @@ struct st_blk {
     size_t req_pages, buf_pages;
     unsigned int completed; /* done callbacks seen (interrupt context) */
     int status;             /* first non-zero completion status */
-    bool failed;
-    char why[120];
+    struct st_result res;
 };
 
 static struct st_blk st_blk;
-
-static void st_blk_fail(struct st_blk *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void st_blk_fail(struct st_blk *t, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (t->failed) {
-        return; /* the first reason is the one reported */
-    }
-    t->failed = true;
-    va_start(ap, fmt);
-    vsnprintf(t->why, sizeof(t->why), fmt, ap);
-    va_end(ap);
-}
 
 static uint8_t st_blk_byte(uint64_t sector, unsigned int j)
 {
@@ -105,9 +112,9 @@ static void st_blk_done(struct blk_req *r, int status)
     __atomic_add_fetch(&t->completed, 1, __ATOMIC_RELEASE);
 }
 
-static void st_blk_tick(struct timer_event *ev, uint64_t now)
+static void selftest_tick(struct timer_event *ev, uint64_t now)
 {
-    /* Only wakes st_blk_wait() from WFI at its deadline. */
+    /* Only wakes a test waiting in WFI at its deadline. */
 }
 
 /* Waits, taking interrupts, until `target` completions have been seen or
@@ -118,14 +125,14 @@ static bool st_blk_wait(struct st_blk *t, unsigned int target)
     struct timer_event ev;
     bool ok = true;
 
-    timer_event_init(&ev, arch_cpu_id(), st_blk_tick);
+    timer_event_init(&ev, arch_cpu_id(), selftest_tick);
     timer_arm(&ev, deadline);
     while (__atomic_load_n(&t->completed, __ATOMIC_ACQUIRE) < target) {
         if (timer_now_ns() >= deadline) {
-            st_blk_fail(t,
-                        "timed out after 10 s with %u of %u requests "
-                        "completed (no interrupt from the device?)",
-                        t->completed, target);
+            st_fail(&t->res,
+                    "timed out after 10 s with %u of %u requests "
+                    "completed (no interrupt from the device?)",
+                    t->completed, target);
             ok = false;
             break;
         }
@@ -188,9 +195,9 @@ static bool st_blk_pattern(struct st_blk *t, struct blk_req *r, bool fill)
             if (fill) {
                 p[b] = want;
             } else if (p[b] != want) {
-                st_blk_fail(t, "sector %lu byte %u reads 0x%02x, wrote 0x%02x",
-                            (unsigned long)s, pos % BLK_SECTOR_SIZE, p[b],
-                            want);
+                st_fail(&t->res,
+                        "sector %lu byte %u reads 0x%02x, wrote 0x%02x",
+                        (unsigned long)s, pos % BLK_SECTOR_SIZE, p[b], want);
                 return false;
             }
         }
@@ -221,7 +228,7 @@ static bool st_blk_run(struct st_blk *t, struct blk_req *reqs, unsigned int n,
             continue;
         }
         if (rc != 0) {
-            st_blk_fail(t, "request %u refused: %s", i, hv_strerror(rc));
+            st_fail(&t->res, "request %u refused: %s", i, hv_strerror(rc));
             return false;
         }
         i++;
@@ -230,7 +237,7 @@ static bool st_blk_run(struct st_blk *t, struct blk_req *reqs, unsigned int n,
         return false;
     }
     if (t->status != 0) {
-        st_blk_fail(t, "a request completed with %s", hv_strerror(t->status));
+        st_fail(&t->res, "a request completed with %s", hv_strerror(t->status));
         return false;
     }
     return true;
@@ -263,7 +270,7 @@ static bool st_blk_write(struct st_blk *t, unsigned int *at_once)
     f->ctx = t;
     if (!blkdev_flush_supported(t->d)) {
         if (blkdev_submit(t->d, f) != -HV_ENOTSUP) {
-            st_blk_fail(t, "flush without flush support not refused");
+            st_fail(&t->res, "flush without flush support not refused");
             return false;
         }
         return true;
@@ -315,7 +322,7 @@ static bool st_blk_flood(struct st_blk *t, unsigned int *at_once)
         return false;
     }
     if (*at_once == ST_BLK_FLOOD) {
-        st_blk_fail(t, "%u requests never filled the ring", ST_BLK_FLOOD);
+        st_fail(&t->res, "%u requests never filled the ring", ST_BLK_FLOOD);
         return false;
     }
     for (k = 0; k < ST_BLK_FLOOD; k++) {
@@ -374,14 +381,14 @@ static bool st_blk_refusals(struct st_blk *t)
         r->ctx = t;
         rc = blkdev_submit(t->d, r);
         if (rc != -HV_EINVAL) {
-            st_blk_fail(t, "a request that %s got %s, not EINVAL",
-                        cases[c].what, rc == 0 ? "queued" : hv_strerror(rc));
+            st_fail(&t->res, "a request that %s got %s, not EINVAL",
+                    cases[c].what, rc == 0 ? "queued" : hv_strerror(rc));
             return false;
         }
     }
     blkdev_get_stats(t->d, &after);
     if (after.submitted != before.submitted || t->completed != seen) {
-        st_blk_fail(t, "a refused request reached the device");
+        st_fail(&t->res, "a refused request reached the device");
         return false;
     }
     return true;
@@ -446,7 +453,7 @@ static void selftest_blk(bool write)
     ok = ok && st_blk_refusals(t);
     blkdev_get_stats(t->d, &stats);
     if (!ok) {
-        pr_err("selftest blk: FAIL (%s)", t->why);
+        pr_err("selftest blk: FAIL (%s)", t->res.why);
         if (stats.inflight != 0) {
             return; /* the device may still use the buffers: keep them */
         }
@@ -499,25 +506,542 @@ static void selftest_blk_fault(void)
     r->ctx = t;
     rc = blkdev_submit(t->d, r);
     if (rc != 0) {
-        st_blk_fail(t, "the faulty request was refused: %s", hv_strerror(rc));
+        st_fail(&t->res, "the faulty request was refused: %s", hv_strerror(rc));
     } else if (st_blk_wait(t, 1) && t->status != -HV_EIO) {
-        st_blk_fail(t, "the faulty request completed with %s, not EIO",
-                    t->status == 0 ? "success" : hv_strerror(t->status));
+        st_fail(&t->res, "the faulty request completed with %s, not EIO",
+                t->status == 0 ? "success" : hv_strerror(t->status));
     }
-    if (!t->failed) {
+    if (!t->res.failed) {
         rc = blkdev_submit(t->d, r);
         if (rc != -HV_EIO) {
-            st_blk_fail(t, "a request to the failed device got %s, not EIO",
-                        rc == 0 ? "queued" : hv_strerror(rc));
+            st_fail(&t->res, "a request to the failed device got %s, not EIO",
+                    rc == 0 ? "queued" : hv_strerror(rc));
         }
     }
-    if (t->failed) {
-        pr_err("selftest blk-fault: FAIL (%s)", t->why);
+    if (t->res.failed) {
+        pr_err("selftest blk-fault: FAIL (%s)", t->res.why);
         return; /* the request may still be in flight: keep its memory */
     }
     pr_info("selftest blk-fault: PASS (device failure seen, request failed "
             "with EIO, device no longer used)");
     st_blk_cleanup(t);
+}
+
+/*
+ * selftest=net: Shoji is 10.0.2.15 on net0, the peer 10.0.2.1 (in
+ * tests/integration/cases/net_phys.sh a tap device on the host side of
+ * QEMU's -netdev tap). It resolves the peer with ARP, pings it once, then
+ * sends a burst of ST_NET_BURST echo requests (more than the rings hold,
+ * so both wrap and the transmit ring fills) and waits for every reply.
+ * Requests are sent again every second until the 10 s deadline. Replies
+ * are checked in full: addresses, IPv4 header and ICMP checksums,
+ * identifier, sequence number and data. ARP requests for 10.0.2.15 are
+ * answered, so the peer keeps reaching Shoji. Prints "selftest net: PASS
+ * (...)" or "selftest net: FAIL (reason)" and lets the boot go on.
+ * selftest=net-fault sends a malformed frame (a short header): the device
+ * must report a failure and netdev_xmit then return EIO.
+ */
+#define ST_NET_TIMEOUT_NS (10UL * 1000 * 1000 * 1000)
+#define ST_NET_RETRY_NS (1000UL * 1000 * 1000)
+#define ST_NET_BURST 300
+#define ST_NET_FIRST_SEQ 1   /* the single pings: 1, 2, ... */
+#define ST_NET_BURST_SEQ 100 /* the burst: 100 ... 399 */
+#define ST_NET_ICMP_ID 0x5348
+#define ST_NET_PING_DATA 56
+#define ST_NET_ETH_HLEN 14
+#define ST_NET_ETH_ZLEN 60 /* the shortest frame on the wire, less FCS */
+#define ST_NET_ETH_ARP 0x0806
+#define ST_NET_ETH_IPV4 0x0800
+#define ST_NET_ARP_LEN 28
+#define ST_NET_ARP_REQUEST 1
+#define ST_NET_ARP_REPLY 2
+#define ST_NET_IP_HLEN 20
+#define ST_NET_IP_ICMP 1
+#define ST_NET_ICMP_HLEN 8
+#define ST_NET_ICMP_ECHO_REPLY 0
+#define ST_NET_ICMP_ECHO 8
+#define ST_NET_PING_LEN                                                        \
+    (ST_NET_ETH_HLEN + ST_NET_IP_HLEN + ST_NET_ICMP_HLEN + ST_NET_PING_DATA)
+#define ST_NET_MAX_SEQ (ST_NET_BURST_SEQ + ST_NET_BURST)
+
+static const uint8_t st_net_self_ip[4] = {10, 0, 2, 15};
+static const uint8_t st_net_peer_ip[4] = {10, 0, 2, 1};
+static const uint8_t st_net_bcast[ETH_ALEN] = {0xff, 0xff, 0xff,
+                                               0xff, 0xff, 0xff};
+
+struct st_net {
+    struct netdev *d;
+    /* Written by the rx callback (this CPU, in arch_cpu_idle). */
+    bool arp_done;
+    uint8_t peer_mac[ETH_ALEN];
+    bool replied[ST_NET_MAX_SEQ]; /* by sequence number */
+    unsigned int nr_replies;      /* distinct sequence numbers */
+    unsigned int arp_answered;    /* ARP requests for us we answered */
+    uint64_t first_reply_ns;
+    struct st_result res;
+    /* The sender's. */
+    unsigned int arp_sent;
+    unsigned int pings_sent;
+    unsigned int ring_full; /* -HV_EAGAIN seen */
+    uint64_t sent_ns[ST_NET_BURST_SEQ];
+    struct timer_event wake; /* ends each wait in WFI at its deadline */
+};
+
+static struct st_net st_net;
+
+static void st_net_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t st_net_get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The Internet checksum (RFC 1071) of p[0..len): the ones' complement of
+ * the ones' complement sum of its big-endian 16-bit words. Over data that
+ * holds a correct checksum it gives 0. */
+static uint16_t st_net_csum(const uint8_t *p, size_t len)
+{
+    uint32_t sum = 0;
+    size_t i;
+
+    for (i = 0; i + 1 < len; i += 2) {
+        sum += st_net_get16(p + i);
+    }
+    if (len % 2 != 0) {
+        sum += (uint32_t)p[len - 1] << 8;
+    }
+    while (sum > 0xffff) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t)~sum;
+}
+
+static void st_net_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src,
+                       uint16_t type)
+{
+    memcpy(f, dst, ETH_ALEN);
+    memcpy(f + ETH_ALEN, src, ETH_ALEN);
+    st_net_put16(f + 2 * ETH_ALEN, type);
+}
+
+/* An ARP packet (RFC 826, Ethernet and IPv4), padded to ST_NET_ETH_ZLEN. */
+static void st_net_arp(uint8_t *f, uint16_t op, const uint8_t *eth_dst,
+                       const uint8_t *sha, const uint8_t *spa,
+                       const uint8_t *tha, const uint8_t *tpa)
+{
+    uint8_t *a = f + ST_NET_ETH_HLEN;
+
+    memset(f, 0, ST_NET_ETH_ZLEN);
+    st_net_eth(f, eth_dst, sha, ST_NET_ETH_ARP);
+    st_net_put16(a, 1); /* hardware type: Ethernet */
+    st_net_put16(a + 2, ST_NET_ETH_IPV4);
+    a[4] = ETH_ALEN;
+    a[5] = 4;
+    st_net_put16(a + 6, op);
+    memcpy(a + 8, sha, ETH_ALEN);
+    memcpy(a + 14, spa, 4);
+    memcpy(a + 18, tha, ETH_ALEN);
+    memcpy(a + 24, tpa, 4);
+}
+
+static uint8_t st_net_ping_byte(uint16_t seq, unsigned int i)
+{
+    return (uint8_t)(seq * 13 + i);
+}
+
+/* An ICMP echo request (RFC 792) to the peer, ST_NET_PING_LEN bytes. */
+static void st_net_ping(struct st_net *t, uint8_t *f, uint16_t seq)
+{
+    uint8_t *ip = f + ST_NET_ETH_HLEN;
+    uint8_t *icmp = ip + ST_NET_IP_HLEN;
+    unsigned int i;
+
+    st_net_eth(f, t->peer_mac, t->d->mac, ST_NET_ETH_IPV4);
+    memset(ip, 0, ST_NET_IP_HLEN);
+    ip[0] = 0x45; /* version 4, 5 words of header */
+    st_net_put16(ip + 2, ST_NET_PING_LEN - ST_NET_ETH_HLEN);
+    st_net_put16(ip + 4, seq); /* identification */
+    ip[8] = 64;                /* time to live */
+    ip[9] = ST_NET_IP_ICMP;
+    memcpy(ip + 12, st_net_self_ip, 4);
+    memcpy(ip + 16, st_net_peer_ip, 4);
+    st_net_put16(ip + 10, st_net_csum(ip, ST_NET_IP_HLEN));
+
+    icmp[0] = ST_NET_ICMP_ECHO;
+    icmp[1] = 0;
+    st_net_put16(icmp + 2, 0);
+    st_net_put16(icmp + 4, ST_NET_ICMP_ID);
+    st_net_put16(icmp + 6, seq);
+    for (i = 0; i < ST_NET_PING_DATA; i++) {
+        icmp[ST_NET_ICMP_HLEN + i] = st_net_ping_byte(seq, i);
+    }
+    st_net_put16(icmp + 2,
+                 st_net_csum(icmp, ST_NET_ICMP_HLEN + ST_NET_PING_DATA));
+}
+
+/* An ARP packet: takes the peer's reply, answers requests for us. */
+static void st_net_rx_arp(struct st_net *t, const uint8_t *f, uint32_t len)
+{
+    const uint8_t *a = f + ST_NET_ETH_HLEN;
+    uint8_t reply[ST_NET_ETH_ZLEN];
+    uint16_t op;
+
+    if (len < ST_NET_ETH_HLEN + ST_NET_ARP_LEN || st_net_get16(a) != 1 ||
+        st_net_get16(a + 2) != ST_NET_ETH_IPV4 || a[4] != ETH_ALEN ||
+        a[5] != 4 || memcmp(a + 24, st_net_self_ip, 4) != 0) {
+        return; /* not ARP over Ethernet for IPv4, or not for us */
+    }
+    op = st_net_get16(a + 6);
+    if (op == ST_NET_ARP_REQUEST) {
+        st_net_arp(reply, ST_NET_ARP_REPLY, a + 8, t->d->mac, st_net_self_ip,
+                   a + 8, a + 14);
+        if (netdev_xmit(t->d, reply, sizeof(reply)) == 0) {
+            t->arp_answered++;
+        }
+        return;
+    }
+    if (op == ST_NET_ARP_REPLY && !t->arp_done &&
+        memcmp(a + 14, st_net_peer_ip, 4) == 0) {
+        if (memcmp(a + 18, t->d->mac, ETH_ALEN) != 0 ||
+            memcmp(f, t->d->mac, ETH_ALEN) != 0) {
+            st_fail(&t->res, "the ARP reply is addressed to another MAC");
+        }
+        memcpy(t->peer_mac, a + 8, ETH_ALEN);
+        __atomic_store_n(&t->arp_done, true, __ATOMIC_RELEASE);
+    }
+}
+
+/* An IPv4 packet: takes echo replies from the peer, checked in full. */
+static void st_net_rx_ip(struct st_net *t, const uint8_t *f, uint32_t len)
+{
+    const uint8_t *ip = f + ST_NET_ETH_HLEN;
+    const uint8_t *icmp;
+    uint32_t hlen;
+    uint32_t total;
+    uint16_t seq;
+    unsigned int i;
+
+    if (len < ST_NET_ETH_HLEN + ST_NET_IP_HLEN || ip[9] != ST_NET_IP_ICMP ||
+        memcmp(ip + 12, st_net_peer_ip, 4) != 0 ||
+        memcmp(ip + 16, st_net_self_ip, 4) != 0) {
+        return; /* not ICMP from the peer to us */
+    }
+    hlen = (ip[0] & 0xfU) * 4;
+    total = st_net_get16(ip + 2);
+    if (ip[0] >> 4 != 4 || hlen < ST_NET_IP_HLEN ||
+        total < hlen + ST_NET_ICMP_HLEN || total > len - ST_NET_ETH_HLEN) {
+        st_fail(&t->res,
+                "malformed IPv4 header from the peer (0x%02x, total "
+                "length %u in a %u-byte frame)",
+                ip[0], total, len);
+        return;
+    }
+    if (st_net_csum(ip, hlen) != 0) {
+        st_fail(&t->res, "IPv4 header checksum of a reply does not verify");
+        return;
+    }
+    icmp = ip + hlen;
+    if (st_net_csum(icmp, total - hlen) != 0) {
+        st_fail(&t->res, "ICMP checksum of a reply does not verify");
+        return;
+    }
+    seq = st_net_get16(icmp + 6);
+    if (icmp[0] != ST_NET_ICMP_ECHO_REPLY || icmp[1] != 0 ||
+        st_net_get16(icmp + 4) != ST_NET_ICMP_ID || seq >= ST_NET_MAX_SEQ) {
+        return; /* another ICMP message */
+    }
+    if (total - hlen != ST_NET_ICMP_HLEN + ST_NET_PING_DATA) {
+        st_fail(&t->res, "echo reply %u carries %u bytes, not %u", seq,
+                total - hlen - ST_NET_ICMP_HLEN, ST_NET_PING_DATA);
+        return;
+    }
+    for (i = 0; i < ST_NET_PING_DATA; i++) {
+        if (icmp[ST_NET_ICMP_HLEN + i] != st_net_ping_byte(seq, i)) {
+            st_fail(&t->res, "echo reply %u: data byte %u differs", seq, i);
+            return;
+        }
+    }
+    if (!t->replied[seq]) {
+        t->replied[seq] = true;
+        if (t->nr_replies == 0) {
+            t->first_reply_ns = timer_now_ns();
+        }
+        __atomic_store_n(&t->nr_replies, t->nr_replies + 1, __ATOMIC_RELEASE);
+    }
+}
+
+/* net0's rx callback: this CPU, from the NIC's interrupt handler. */
+static void st_net_rx(void *ctx, const void *frame, uint32_t len)
+{
+    struct st_net *t = ctx;
+    const uint8_t *f = frame;
+    uint16_t type = st_net_get16(f + 2 * ETH_ALEN);
+
+    if (memcmp(f, t->d->mac, ETH_ALEN) != 0 &&
+        memcmp(f, st_net_bcast, ETH_ALEN) != 0) {
+        return; /* for another station */
+    }
+    if (type == ST_NET_ETH_ARP) {
+        st_net_rx_arp(t, f, len);
+    } else if (type == ST_NET_ETH_IPV4) {
+        st_net_rx_ip(t, f, len);
+    }
+}
+
+/* Waits in WFI for an interrupt: the NIC's, or the wake-up at `until`. */
+static void st_net_idle(struct st_net *t, uint64_t until)
+{
+    timer_arm(&t->wake, until);
+    arch_cpu_idle(); /* WFI, then the pending interrupts */
+}
+
+/* Sends one frame, waiting (until `until`) while the ring is full. */
+static bool st_net_send(struct st_net *t, const void *f, uint32_t len,
+                        uint64_t until)
+{
+    int rc;
+
+    while ((rc = netdev_xmit(t->d, f, len)) == -HV_EAGAIN) {
+        t->ring_full++;
+        if (timer_now_ns() >= until) {
+            st_fail(&t->res, "the transmit ring stayed full for 10 s");
+            return false;
+        }
+        st_net_idle(t, until); /* until a transmit completion */
+    }
+    if (rc != 0) {
+        st_fail(&t->res, "a frame was refused: %s", hv_strerror(rc));
+        return false;
+    }
+    return true;
+}
+
+/* Takes interrupts until *flag reaches target, t fails, or `until`. */
+static bool st_net_wait(struct st_net *t, const unsigned int *count,
+                        unsigned int target, uint64_t until)
+{
+    while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < target &&
+           !t->res.failed && timer_now_ns() < until) {
+        st_net_idle(t, until);
+    }
+    return __atomic_load_n(count, __ATOMIC_ACQUIRE) >= target;
+}
+
+/* (a), (b): resolves the peer's MAC, asking again every second. */
+static bool st_net_resolve(struct st_net *t, uint64_t deadline)
+{
+    static const uint8_t zero_mac[ETH_ALEN];
+    uint8_t f[ST_NET_ETH_ZLEN];
+
+    st_net_arp(f, ST_NET_ARP_REQUEST, st_net_bcast, t->d->mac, st_net_self_ip,
+               zero_mac, st_net_peer_ip);
+    while (!__atomic_load_n(&t->arp_done, __ATOMIC_ACQUIRE) && !t->res.failed) {
+        uint64_t next = MIN(timer_now_ns() + ST_NET_RETRY_NS, deadline);
+
+        if (timer_now_ns() >= deadline) {
+            st_fail(&t->res,
+                    "no ARP reply from 10.0.2.1 within 10 s (%u "
+                    "requests sent)",
+                    t->arp_sent);
+            return false;
+        }
+        if (!st_net_send(t, f, sizeof(f), deadline)) {
+            return false;
+        }
+        t->arp_sent++;
+        while (!__atomic_load_n(&t->arp_done, __ATOMIC_ACQUIRE) &&
+               !t->res.failed && timer_now_ns() < next) {
+            st_net_idle(t, next);
+        }
+    }
+    return !t->res.failed;
+}
+
+/* (c): one echo request, again every second, until one is answered. */
+static bool st_net_ping_once(struct st_net *t, uint64_t deadline,
+                             uint64_t *rtt_ns)
+{
+    uint8_t f[ST_NET_PING_LEN];
+    uint16_t seq = ST_NET_FIRST_SEQ;
+
+    while (t->nr_replies == 0 && !t->res.failed) {
+        if (timer_now_ns() >= deadline || seq == ST_NET_BURST_SEQ) {
+            st_fail(&t->res,
+                    "no echo reply from 10.0.2.1 within 10 s (%u "
+                    "requests sent)",
+                    t->pings_sent);
+            return false;
+        }
+        st_net_ping(t, f, seq);
+        t->sent_ns[seq] = timer_now_ns();
+        if (!st_net_send(t, f, sizeof(f), deadline)) {
+            return false;
+        }
+        t->pings_sent++;
+        st_net_wait(t, &t->nr_replies, 1,
+                    MIN(timer_now_ns() + ST_NET_RETRY_NS, deadline));
+        seq++;
+    }
+    for (seq = ST_NET_FIRST_SEQ; seq < ST_NET_BURST_SEQ; seq++) {
+        if (t->replied[seq]) {
+            *rtt_ns = t->first_reply_ns - t->sent_ns[seq];
+            break;
+        }
+    }
+    return !t->res.failed;
+}
+
+/* (d): ST_NET_BURST echo requests back to back; every one answered. Those
+ * still unanswered are sent again every second. */
+static bool st_net_burst(struct st_net *t, uint64_t deadline)
+{
+    uint8_t f[ST_NET_PING_LEN];
+    unsigned int base = t->nr_replies;
+    unsigned int round;
+
+    for (round = 0; t->nr_replies < base + ST_NET_BURST && !t->res.failed;
+         round++) {
+        unsigned int k;
+
+        if (timer_now_ns() >= deadline) {
+            st_fail(&t->res,
+                    "%u of %u burst echo requests answered within "
+                    "10 s",
+                    t->nr_replies - base, ST_NET_BURST);
+            return false;
+        }
+        for (k = 0; k < ST_NET_BURST; k++) {
+            uint16_t seq = (uint16_t)(ST_NET_BURST_SEQ + k);
+
+            if (t->replied[seq]) {
+                continue;
+            }
+            st_net_ping(t, f, seq);
+            if (!st_net_send(t, f, sizeof(f), deadline)) {
+                return false;
+            }
+            t->pings_sent++;
+        }
+        st_net_wait(t, &t->nr_replies, base + ST_NET_BURST,
+                    MIN(timer_now_ns() + ST_NET_RETRY_NS, deadline));
+    }
+    return !t->res.failed;
+}
+
+/* Frames netdev_xmit must refuse before they reach the driver. */
+static bool st_net_refusals(struct st_net *t)
+{
+    static const uint8_t big[NETDEV_MAX_FRAME + 1];
+    struct netdev_stats before = t->d->stats;
+
+    if (netdev_xmit(t->d, big, NETDEV_MIN_FRAME - 1) != -HV_EINVAL ||
+        netdev_xmit(t->d, big, NETDEV_MAX_FRAME + 1) != -HV_EINVAL ||
+        netdev_xmit(t->d, NULL, NETDEV_MIN_FRAME) != -HV_EINVAL) {
+        st_fail(&t->res, "a frame of a bad length or none was not refused");
+        return false;
+    }
+    if (t->d->stats.tx_frames != before.tx_frames) {
+        st_fail(&t->res, "a refused frame reached the device");
+        return false;
+    }
+    return true;
+}
+
+static void selftest_net(void)
+{
+    struct st_net *t = &st_net;
+    uint64_t deadline = timer_now_ns() + ST_NET_TIMEOUT_NS;
+    uint64_t rtt_ns = 0;
+    const uint8_t *m;
+    bool ok;
+
+    memset(t, 0, sizeof(*t));
+    t->d = netdev_get(0);
+    if (t->d == NULL) {
+        pr_err("selftest net: FAIL (no network interface: attach a "
+               "virtio-net-device and run QEMU with -global "
+               "virtio-mmio.force-legacy=false)");
+        return;
+    }
+    netdev_set_rx(t->d, st_net_rx, t);
+    timer_event_init(&t->wake, arch_cpu_id(), selftest_tick);
+
+    ok = st_net_refusals(t) && st_net_resolve(t, deadline);
+    if (ok) {
+        m = t->peer_mac;
+        pr_info("selftest net: ARP reply from 10.0.2.1 is-at "
+                "%02x:%02x:%02x:%02x:%02x:%02x",
+                m[0], m[1], m[2], m[3], m[4], m[5]);
+        ok = st_net_ping_once(t, deadline, &rtt_ns);
+    }
+    if (ok) {
+        pr_info("selftest net: echo reply from 10.0.2.1 after %lu us",
+                (unsigned long)(rtt_ns / 1000));
+        deadline = timer_now_ns() + ST_NET_TIMEOUT_NS;
+        ok = st_net_burst(t, deadline);
+    }
+    timer_cancel(&t->wake);
+    netdev_set_rx(t->d, NULL, NULL);
+    if (!ok) {
+        pr_err("selftest net: FAIL (%s)", t->res.why);
+        return;
+    }
+    pr_info("selftest net: PASS (%s: ARP after %u request(s), %u echo "
+            "requests, all %u burst requests answered, transmit ring full "
+            "%u times, %u ARP requests answered; %lu frames sent, %lu "
+            "received)",
+            t->d->name, t->arp_sent, t->pings_sent, ST_NET_BURST, t->ring_full,
+            t->arp_answered, (unsigned long)t->d->stats.tx_frames,
+            (unsigned long)t->d->stats.rx_frames);
+}
+
+/* selftest=net-fault: a malformed frame; the device then needs a reset,
+ * and netdev_xmit must refuse everything after it with EIO. */
+static void selftest_net_fault(void)
+{
+    struct st_net *t = &st_net;
+    uint64_t deadline = timer_now_ns() + ST_NET_TIMEOUT_NS;
+    static const uint8_t zero_mac[ETH_ALEN];
+    uint8_t f[ST_NET_ETH_ZLEN];
+    int rc;
+
+    memset(t, 0, sizeof(*t));
+    t->d = netdev_get(0);
+    if (t->d == NULL || !netdev_inject_fault(t->d)) {
+        pr_err("selftest net-fault: FAIL (no network interface with a "
+               "fault hook)");
+        return;
+    }
+    st_net_arp(f, ST_NET_ARP_REQUEST, st_net_bcast, t->d->mac, st_net_self_ip,
+               zero_mac, st_net_peer_ip);
+    rc = netdev_xmit(t->d, f, sizeof(f));
+    if (rc != 0) {
+        st_fail(&t->res, "the faulty frame was refused: %s", hv_strerror(rc));
+    }
+    timer_event_init(&t->wake, arch_cpu_id(), selftest_tick);
+    while (rc == 0 || rc == -HV_EAGAIN) {
+        if (timer_now_ns() >= deadline) {
+            st_fail(&t->res, "no device failure seen within 10 s");
+            break;
+        }
+        st_net_idle(t, deadline); /* the configuration interrupt */
+        rc = netdev_xmit(t->d, f, sizeof(f));
+    }
+    timer_cancel(&t->wake);
+    if (!t->res.failed && rc != -HV_EIO) {
+        st_fail(&t->res, "a frame to the failed device got %s, not EIO",
+                hv_strerror(rc));
+    }
+    if (t->res.failed) {
+        pr_err("selftest net-fault: FAIL (%s)", t->res.why);
+        return;
+    }
+    pr_info("selftest net-fault: PASS (device failure seen, frames refused "
+            "with EIO, device no longer used)");
 }
 
 void selftest_run(const struct host_info *info)
@@ -546,6 +1070,14 @@ void selftest_run(const struct host_info *info)
     }
     if (IS_ENABLED(CONFIG_BLKDEV) && strcmp(name, "blk-fault") == 0) {
         selftest_blk_fault();
+        return;
+    }
+    if (IS_ENABLED(CONFIG_NETDEV) && strcmp(name, "net") == 0) {
+        selftest_net();
+        return;
+    }
+    if (IS_ENABLED(CONFIG_NETDEV) && strcmp(name, "net-fault") == 0) {
+        selftest_net_fault();
         return;
     }
     if (strcmp(name, "data-exec") == 0) {

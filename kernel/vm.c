@@ -15,6 +15,7 @@
  */
 #include <drivers/virtio_blk_backend.h>
 #include <drivers/virtio_console.h>
+#include <drivers/virtio_net_backend.h>
 #include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/page_alloc.h>
@@ -156,6 +157,31 @@ static int vm_setup_virtio_blk(struct vm *vm, const struct vm_virtio *cfg,
     return 0;
 }
 
+/* The guest's virtio-net, on the host switch, with a MAC of its own. */
+static int vm_setup_virtio_net(struct vm *vm, const uint8_t *mac,
+                               unsigned int spi, const struct virtq_mem *mem,
+                               struct virtio_dev **out)
+{
+    struct virtio_net_backend *n;
+    int rc = virtio_net_claim_mac(mac, vm->name);
+
+    if (rc != 0) {
+        return rc;
+    }
+    n = kzalloc(sizeof(*n));
+    if (n == NULL) {
+        return -HV_ENOMEM;
+    }
+    rc = virtio_net_backend_init(n, vm, spi, mem, mac, virtio_net_switch());
+    if (rc != 0) {
+        return rc;
+    }
+    pr_info("vm %s: virtio-net: %02x:%02x:%02x:%02x:%02x:%02x", vm->name,
+            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    *out = &n->dev;
+    return 0;
+}
+
 /* Creates the device of slot i and maps its registers. */
 static int vm_setup_virtio(struct vm *vm, unsigned int i)
 {
@@ -180,6 +206,13 @@ static int vm_setup_virtio(struct vm *vm, unsigned int i)
         break;
     case VM_VIRTIO_BLK:
         rc = vm_setup_virtio_blk(vm, &vm->cfg->virtio[i], VM_VIRTIO_SPI + i,
+                                 &mem, &vm->virtio[i]);
+        if (rc != 0) {
+            return rc;
+        }
+        break;
+    case VM_VIRTIO_NET:
+        rc = vm_setup_virtio_net(vm, vm->cfg->virtio[i].mac, VM_VIRTIO_SPI + i,
                                  &mem, &vm->virtio[i]);
         if (rc != 0) {
             return rc;

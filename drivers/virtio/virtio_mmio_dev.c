@@ -341,5 +341,9 @@ int virtio_dev_write(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
     vdev_reg_write(d, off, (uint32_t)val);
     spin_unlock(&d->lock);
     virtio_dev_sync_irq(d);
+    if (off == VIRTIO_MMIO_QUEUE_NOTIFY && d->ops->after_notify != NULL &&
+        val < d->ops->nr_queues) {
+        d->ops->after_notify(d, (unsigned int)val);
+    }
     return 0;
 }

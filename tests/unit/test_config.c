@@ -40,6 +40,9 @@ struct vm_spec {
     const char *list_name; /* NULL: none; else a property of list[] */
     uint32_t list[6];
     int list_cells;
+    const char *bytes_name; /* NULL: none; else bytes[0..bytes_len) */
+    const uint8_t *bytes;
+    int bytes_len;
 };
 
 struct errors {
@@ -123,6 +126,10 @@ static void add_vm(void *fdt, const struct vm_spec *v)
                                        : (int)strlen(v->bootargs) + 1;
 
         assert_int_equal(fdt_property(fdt, "bootargs", v->bootargs, len), 0);
+    }
+    if (v->bytes_name != NULL) {
+        assert_int_equal(
+            fdt_property(fdt, v->bytes_name, v->bytes, v->bytes_len), 0);
     }
     if (v->list_name != NULL) {
         fdt32_t c[6];
@@ -628,6 +635,33 @@ static void test_virtio_console(void **state)
     free(out);
 }
 
+/*
+ * One virtio property case: with why, the VM is refused for that reason;
+ * without, it parses into one device of type `type`, returned in *dev.
+ */
+static bool virtio_case(const struct vm_spec *v, const char *why,
+                        enum vm_virtio_type type, struct vm_virtio *dev)
+{
+    struct setup_config *out;
+    struct errors errs;
+    void *fdt;
+
+    if (why != NULL) {
+        check_one_bad(v, "vm bad:", why);
+        return false;
+    }
+    out = malloc(sizeof(*out));
+    assert_non_null(out);
+    fdt = build_blob(NULL, v, 1, true);
+    assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
+    assert_int_equal(out->vms[0].nr_virtio, 1);
+    assert_int_equal(out->vms[0].virtio[0].type, type);
+    *dev = out->vms[0].virtio[0];
+    free(fdt);
+    free(out);
+    return true;
+}
+
 /* virtio-blk = <disk offset-hi offset-lo size-hi size-lo>, bytes. */
 static void test_virtio_blk(void **state)
 {
@@ -644,33 +678,52 @@ static void test_virtio_blk(void **state)
         {{0, 0xffffffff, 0xfffffe00, 0, 1024}, 5, "non-empty whole number"},
         {{0, 0, 0, 0, 512}, 4, "needs <disk"},
     };
-    struct setup_config *out = malloc(sizeof(*out));
     unsigned int i;
 
-    assert_non_null(out);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct vm_spec v = good_vm(cases[i].why != NULL ? "bad" : "disk");
-        struct errors errs;
-        void *fdt;
+        struct vm_virtio dev;
 
         v.list_name = "virtio-blk";
         memcpy(v.list, cases[i].cells, sizeof(cases[i].cells));
         v.list_cells = cases[i].nr;
-        if (cases[i].why != NULL) {
-            check_one_bad(&v, "vm bad:", cases[i].why);
-            continue;
+        if (virtio_case(&v, cases[i].why, VM_VIRTIO_BLK, &dev)) {
+            assert_int_equal(dev.disk, cases[i].cells[0]);
+            assert_int_equal(dev.offset, (uint64_t)cases[i].cells[1] << 32 |
+                                             cases[i].cells[2]);
+            assert_int_equal(dev.size, cases[i].cells[4]);
         }
-        fdt = build_blob(NULL, &v, 1, true);
-        assert_int_equal(parse(fdt, NR_PCPUS, out, &errs), 0);
-        assert_int_equal(out->vms[0].nr_virtio, 1);
-        assert_int_equal(out->vms[0].virtio[0].type, VM_VIRTIO_BLK);
-        assert_int_equal(out->vms[0].virtio[0].disk, cases[i].cells[0]);
-        assert_int_equal(out->vms[0].virtio[0].offset,
-                         (uint64_t)cases[i].cells[1] << 32 | cases[i].cells[2]);
-        assert_int_equal(out->vms[0].virtio[0].size, cases[i].cells[4]);
-        free(fdt);
     }
-    free(out);
+}
+
+/* virtio-net = [6 bytes]: a unicast, non-zero MAC address. */
+static void test_virtio_net(void **state)
+{
+    static const struct {
+        uint8_t mac[8];
+        int len;
+        const char *why; /* NULL: valid */
+    } cases[] = {
+        {{0x52, 0x54, 0, 0, 0, 0x15}, 6, NULL},
+        {{0x01, 0, 0x5e, 0, 0, 1}, 6, "unicast"},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 6, "unicast"},
+        {{0, 0, 0, 0, 0, 0}, 6, "unicast"},
+        {{0x52, 0x54, 0, 0, 0}, 5, "unicast"},
+        {{0x52, 0x54, 0, 0, 0, 1, 2}, 7, "unicast"},
+    };
+    unsigned int i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct vm_spec v = good_vm(cases[i].why != NULL ? "bad" : "net");
+        struct vm_virtio dev;
+
+        v.bytes_name = "virtio-net";
+        v.bytes = cases[i].mac;
+        v.bytes_len = cases[i].len;
+        if (virtio_case(&v, cases[i].why, VM_VIRTIO_NET, &dev)) {
+            assert_memory_equal(dev.mac, cases[i].mac, 6);
+        }
+    }
 }
 
 static void test_kernel_larger_than_memory(void **state)
@@ -921,6 +974,7 @@ int main(void)
         cmocka_unit_test(test_cpus_allowed_bad),
         cmocka_unit_test(test_virtio_console),
         cmocka_unit_test(test_virtio_blk),
+        cmocka_unit_test(test_virtio_net),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -11,6 +11,7 @@
  * claims that keep VMs apart.
  */
 #include "harness.h"
+#include "harness/virtio_regs.h"
 
 #include <drivers/virtio_blk_backend.h>
 #include <drivers/virtio_mmio.h>
@@ -76,19 +77,6 @@ static void complete(unsigned int i, int status)
 
     queued[i] = queued[--nr_queued];
     r->done(r, status);
-}
-
-static void wr(struct virtio_dev *d, uint64_t off, uint32_t val)
-{
-    assert_int_equal(virtio_dev_write(d, NULL, off, 4, val), 0);
-}
-
-static uint32_t rd(struct virtio_dev *d, uint64_t off)
-{
-    uint64_t val;
-
-    assert_int_equal(virtio_dev_read(d, NULL, off, 4, &val), 0);
-    return (uint32_t)val;
 }
 
 static void driver_init(struct virtio_dev *d)

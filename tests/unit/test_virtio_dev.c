@@ -12,6 +12,7 @@
  * (status 0) brings the device back.
  */
 #include "harness.h"
+#include "harness/virtio_regs.h"
 
 #include <drivers/virtio_console.h>
 #include <drivers/virtio_mmio.h>
@@ -47,19 +48,6 @@ static void *fake_translate(void *ctx, uint64_t gpa, uint64_t len)
         return NULL;
     }
     return ram + (gpa - RAM_GPA);
-}
-
-static uint32_t rd(struct virtio_dev *d, uint64_t off)
-{
-    uint64_t val = 0;
-
-    assert_int_equal(virtio_dev_read(d, NULL, off, 4, &val), 0);
-    return (uint32_t)val;
-}
-
-static void wr(struct virtio_dev *d, uint64_t off, uint32_t val)
-{
-    assert_int_equal(virtio_dev_write(d, NULL, off, 4, val), 0);
 }
 
 static int setup(void **state)

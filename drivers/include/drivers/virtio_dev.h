@@ -47,6 +47,9 @@ struct virtio_dev_ops {
     int (*notify)(struct virtio_dev *d, unsigned int q);
     /* Device reset by the driver (or before first use). Optional. */
     void (*reset)(struct virtio_dev *d);
+    /* Optional: called after notify, without d->lock, for work that must
+     * not hold it (passing frames to other devices). */
+    void (*after_notify)(struct virtio_dev *d, unsigned int q);
     /* Optional: is the host still working on requests that may write
      * guest RAM? A VM reset waits until no device is; the device calls
      * vm_reset_progress() when it becomes idle. Called without d->lock. */

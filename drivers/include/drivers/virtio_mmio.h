@@ -76,3 +76,15 @@
 #define VIRTIO_BLK_S_IOERR 1
 #define VIRTIO_BLK_S_UNSUPP 2
 #define VIRTIO_BLK_SECTOR_SIZE 512
+
+/* virtio-net (virtio 1.2, 5.1). */
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_F_CTRL_VQ 17
+#define VIRTIO_NET_Q_RX 0       /* receiveq1 */
+#define VIRTIO_NET_Q_TX 1       /* transmitq1 */
+#define VIRTIO_NET_CFG_MAC 0x00 /* u8 mac[6] in the configuration space */
+/* struct virtio_net_hdr with VIRTIO_F_VERSION_1: flags, gso_type, hdr_len,
+ * gso_size, csum_start, csum_offset, num_buffers (5.1.6). */
+#define VIRTIO_NET_HDR_SIZE 12

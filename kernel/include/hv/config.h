@@ -10,6 +10,7 @@
  *                console = "pl011"; bootargs = "...";
  *                virtio-console; virtio-blk = <disk off-hi off-lo
  *                                               size-hi size-lo>;
+ *                virtio-net = [52 54 00 12 34 57];
  *                sched-weight = <256>; sched-cap = <pct>;
  *                sched-rt-period-us = <us>; sched-rt-budget-us = <us>; };
  *      };
@@ -45,6 +46,7 @@
 enum vm_virtio_type {
     VM_VIRTIO_CONSOLE = 1,
     VM_VIRTIO_BLK,
+    VM_VIRTIO_NET,
 };
 
 struct vm_virtio {
@@ -53,6 +55,7 @@ struct vm_virtio {
     unsigned int disk;
     uint64_t offset;
     uint64_t size;
+    uint8_t mac[6]; /* VM_VIRTIO_NET: its address */
 };
 
 struct vm_config {

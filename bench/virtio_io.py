@@ -1,0 +1,290 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Paravirtual I/O under Shoji versus directly under QEMU: disk and TCP.
+
+The same Debian kernel and initramfs run, side by side in one invocation,
+directly under QEMU (-M virt, -smp 1, -cpu max,pauth=off,sve=off: the CPU
+features Shoji shows its guests, as in linux_boot.py; QEMU's own
+virtio-mmio devices, with their offloads) and
+as a 1-vCPU guest of Shoji (QEMU -smp 1 with virtualization=on; the guest
+gets Shoji's virtio-blk on a region of the disk Shoji drives, and Shoji's
+virtio-net on its switch, whose uplink is the NIC Shoji drives).
+
+disk  guests/linux/tests/blkbench.sh: dd of MB MiB (1 MiB blocks) with
+      oflag=direct then iflag=direct on /dev/vda, three passes, timed in
+      the guest; a raw image file in BUILD/bench/virtio.
+tcp   guests/linux/tests/netbench.sh: the guest fetches MB MiB from, and
+      posts MB MiB to, an HTTP peer at 10.0.2.1:8080 with busybox wget,
+      three times each, timed in the guest. The peer runs in a network
+      namespace this script creates (tap0, 10.0.2.1/24; QEMU runs in the
+      namespace too). Nothing is configured outside the namespace.
+
+Wall-clock figures on a shared machine are noisy: each setup runs ROUNDS
+times alternately, the medians are compared, and only ratios are
+reported as results. Goal: Shoji at least 0.7x of direct for each.
+Writes RESULTS/virtio_io.csv (every pass) and RESULTS/virtio_io_summary.csv.
+"""
+import argparse
+import csv
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GOAL = 0.7
+QEMU_MODERN = ["-global", "virtio-mmio.force-legacy=false"]
+GUEST_IP, PEER_IP = "10.0.2.15", "10.0.2.1"
+NET_RE = re.compile(r"netbench: pass \d+ rx_ms (\d+) tx_ms (\d+) mb (\d+)")
+BLK_RE = re.compile(r"blkbench: pass \d+ write_ms (\d+) read_ms (\d+) mb (\d+)")
+
+PEER = r"""
+import http.server, os, sys
+class Peer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        data = open(sys.argv[2], "rb").read()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_POST(self):
+        left = int(self.headers.get("Content-Length", "0"))
+        while left > 0:
+            left -= len(self.rfile.read(min(left, 1 << 16)) or b"x" * left)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer((sys.argv[1], 8080), Peer).serve_forever()
+"""
+
+SETUP = """/dts-v1/;
+/ {{
+    compatible = "shoji,setup";
+    vms {{
+        linux {{
+            compatible = "shoji,vm";
+            memory-size = <0x0 0x20000000>;
+            vcpus = <1>;
+            kernel = /incbin/("linux/Image");
+            initrd = /incbin/("linux/initramfs.cpio.gz");
+            bootargs = "console=ttyAMA0 {args}";
+{device}        }};
+    }};
+}};
+"""
+
+
+def run(cmd, log, timeout):
+    """Runs cmd with its output in log; returns (rc, output lines)."""
+    with open(log, "w", encoding="utf-8") as out:
+        try:
+            rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, timeout=timeout,
+                                check=False).returncode
+        except subprocess.TimeoutExpired:
+            rc = -1
+    with open(log, encoding="utf-8", errors="replace") as f:
+        return rc, [ln.rstrip("\n") for ln in f]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.work = os.path.join(args.build, "bench", "virtio")
+        os.makedirs(self.work, exist_ok=True)
+        self.rows = []
+
+    def direct_cmd(self, test, append, qemu, ns=None):
+        cmd = [os.path.join(REPO, "guests", "linux", "run-direct.sh"),
+               "--build", self.args.build, "--smp", "1", "--test", test,
+               "--timeout", "900", "--append", append, "--",
+               "-cpu", "max,pauth=off,sve=off"] + qemu
+        return (["ip", "netns", "exec", ns] if ns else []) + cmd
+
+    def shoji_cmd(self, name, args, device, qemu, expect, ns=None):
+        dts = os.path.join(self.work, name + ".dts")
+        with open(dts, "w", encoding="utf-8") as f:
+            f.write(SETUP.format(args=args, device=device))
+        cmd = [os.path.join(REPO, "tools", "shoji-run"), "--build",
+               self.args.build, "--config", dts, "--smp", "1",
+               "--timeout", "900", "--expect", expect, "--log",
+               os.path.join(self.work, name + ".console")] + ["--"] + qemu
+        return (["ip", "netns", "exec", ns] if ns else []) + cmd
+
+    def record(self, kind, setup, rnd, values):
+        for i, v in enumerate(values):
+            self.rows.append({"kind": kind, "setup": setup, "round": rnd,
+                              "pass": i + 1, "mb_per_s": "%.2f" % v})
+
+    # -- disk --------------------------------------------------------------
+
+    def disk(self):
+        mb = self.args.mb
+        img = os.path.join(self.work, "disk.img")
+        qemu = QEMU_MODERN + ["-drive", "file=%s,format=raw,if=none,id=d0"
+                              % img, "-device", "virtio-blk-device,drive=d0"]
+        region = (2 * mb) << 20
+        device = ("            virtio-blk = <0 0x0 0x0 0x%x 0x%x>;\n"
+                  % (region >> 32, region & 0xffffffff))
+        for rnd in range(1, self.args.rounds + 1):
+            for setup in ("direct", "shoji"):
+                with open(img, "wb") as f:
+                    f.truncate(4 * mb << 20)
+                name = "disk_%s_%d" % (setup, rnd)
+                if setup == "direct":
+                    cmd = self.direct_cmd("blkbench", "shoji.mb=%d" % mb,
+                                          qemu)
+                else:
+                    cmd = self.shoji_cmd(name, "shoji.test=blkbench "
+                                         "shoji.mb=%d" % mb, device, qemu,
+                                         "linux: blkbench PASS")
+                rc, lines = run(cmd, os.path.join(self.work, name + ".log"),
+                                1000)
+                passes = [BLK_RE.search(ln) for ln in lines]
+                passes = [m for m in passes if m]
+                if rc != 0 or not passes:
+                    print("bench: %s failed (rc %d, log %s)" %
+                          (name, rc, os.path.join(self.work, name + ".log")))
+                    continue
+                mbs = [int(m.group(3)) for m in passes]
+                self.record("disk_write", setup, rnd,
+                            [n * 1000 / max(int(m.group(1)), 1)
+                             for n, m in zip(mbs, passes)])
+                self.record("disk_read", setup, rnd,
+                            [n * 1000 / max(int(m.group(2)), 1)
+                             for n, m in zip(mbs, passes)])
+                print("bench: %s: write %s read %s MB/s" % (
+                    name, " ".join(r["mb_per_s"] for r in self.rows[-6:-3]),
+                    " ".join(r["mb_per_s"] for r in self.rows[-3:])),
+                    flush=True)
+
+    # -- tcp ---------------------------------------------------------------
+
+    def tcp(self):
+        mb = self.args.mb
+        ns = "shoji_bench_%d" % os.getpid()
+        if subprocess.run(["ip", "netns", "add", ns], check=False).returncode:
+            print("bench: tcp: cannot create a network namespace: skipped")
+            return
+        try:
+            for c in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
+                      ["ip", "addr", "add", PEER_IP + "/24", "dev", "tap0"],
+                      ["ip", "link", "set", "tap0", "up"],
+                      ["ip", "link", "set", "lo", "up"]):
+                subprocess.run(["ip", "netns", "exec", ns] + c, check=True)
+            self.tcp_rounds(ns, mb)
+        finally:
+            subprocess.run(["ip", "netns", "del", ns], check=False)
+
+    def tcp_rounds(self, ns, mb):
+        blob = os.path.join(self.work, "blob")
+        with open(blob, "wb") as f:
+            f.write(os.urandom(mb << 20))
+        qemu = QEMU_MODERN + ["-netdev", "tap,id=n0,ifname=tap0,script=no,"
+                              "downscript=no",
+                              "-device", "virtio-net-device,netdev=n0"]
+        append = "shoji.ip=%s shoji.peer=%s shoji.mb=%d" % (GUEST_IP, PEER_IP,
+                                                            mb)
+        device = "            virtio-net = [52 54 00 00 00 15];\n"
+        for rnd in range(1, self.args.rounds + 1):
+            for setup in ("direct", "shoji"):
+                name = "tcp_%s_%d" % (setup, rnd)
+                peer = subprocess.Popen(
+                    ["ip", "netns", "exec", ns, sys.executable, "-c", PEER,
+                     PEER_IP, blob], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(0.5)
+                if setup == "direct":
+                    cmd = self.direct_cmd("netbench", append, qemu, ns)
+                else:
+                    cmd = self.shoji_cmd(name, "shoji.test=netbench " + append,
+                                         device, qemu, "linux: netbench PASS",
+                                         ns)
+                rc, lines = run(cmd, os.path.join(self.work, name + ".log"),
+                                1000)
+                peer.terminate()
+                peer.wait()
+                got = [NET_RE.search(ln) for ln in lines]
+                got = [m for m in got if m]
+                if rc != 0 or not got:
+                    print("bench: %s failed (rc %d, log %s)" %
+                          (name, rc, os.path.join(self.work, name + ".log")))
+                    continue
+                for kind, g in (("tcp_rx", 1), ("tcp_tx", 2)):
+                    self.record(kind, setup, rnd,
+                                [int(m.group(3)) * 1000 /
+                                 max(int(m.group(g)), 1) for m in got])
+                print("bench: %s: rx %s tx %s MB/s" % (name, " ".join(
+                    r["mb_per_s"] for r in self.rows[-6:-3]), " ".join(
+                    r["mb_per_s"] for r in self.rows[-3:])), flush=True)
+
+    # -- results -----------------------------------------------------------
+
+    def write(self):
+        res = self.args.results
+        os.makedirs(res, exist_ok=True)
+        path = os.path.join(res, "virtio_io.csv")
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["kind", "setup", "round",
+                                              "pass", "mb_per_s"])
+            w.writeheader()
+            w.writerows(self.rows)
+        summary = []
+        for kind in ("disk_write", "disk_read", "tcp_rx", "tcp_tx"):
+            med = {}
+            for setup in ("direct", "shoji"):
+                vals = [float(r["mb_per_s"]) for r in self.rows
+                        if r["kind"] == kind and r["setup"] == setup]
+                med[setup] = statistics.median(vals) if vals else None
+            ratio = (med["shoji"] / med["direct"]
+                     if med["shoji"] and med["direct"] else None)
+            summary.append({
+                "kind": kind,
+                "direct_mb_per_s": "%.2f" % med["direct"]
+                if med["direct"] else "",
+                "shoji_mb_per_s": "%.2f" % med["shoji"] if med["shoji"] else "",
+                "ratio": "%.3f" % ratio if ratio else "",
+                "goal": GOAL,
+                "met": "" if ratio is None else "yes" if ratio >= GOAL
+                else "no"})
+            print("bench: %-10s direct %s shoji %s MB/s, ratio %s (goal %.1f)"
+                  % (kind, summary[-1]["direct_mb_per_s"] or "-",
+                     summary[-1]["shoji_mb_per_s"] or "-",
+                     summary[-1]["ratio"] or "-", GOAL))
+        spath = os.path.join(res, "virtio_io_summary.csv")
+        with open(spath, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=list(summary[0]))
+            w.writeheader()
+            w.writerows(summary)
+        print("bench: wrote %s and %s" % (path, spath))
+        return all(s["ratio"] for s in summary)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=int, default=64,
+                    help="MiB per transfer (default 64)")
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="alternating rounds per setup (default 2)")
+    ap.add_argument("--only", default="disk,tcp")
+    ap.add_argument("--build", default=os.path.join(REPO, "build"))
+    ap.add_argument("--results", default=os.path.join(REPO, "results"))
+    args = ap.parse_args()
+    args.build = os.path.abspath(args.build)
+    if not 1 <= args.mb <= 1024 or args.rounds < 1:
+        ap.error("bad --mb or --rounds")
+    bench = Bench(args)
+    parts = args.only.split(",")
+    if "disk" in parts:
+        bench.disk()
+    if "tcp" in parts:
+        bench.tcp()
+    return 0 if bench.write() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * virtio-net backend and the host switch it plugs into; see
+ * drivers/virtio_net_backend.h. Queue 0 receives (guest-posted writable
+ * buffers), queue 1 transmits (readable chains: 12-byte header, frame).
+ */
+#include <drivers/virtio_mmio.h>
+#include <drivers/virtio_net_backend.h>
+#include <hv/errno.h>
+#include <hv/printk.h>
+#include <hv/timer.h>
+#include <hv/vm.h>
+#include <string.h>
+
+#define VNET_RX 0
+#define VNET_TX 1
+#define VNET_QUEUE_MAX 256
+#define VNET_F_MAC 5
+#define VNET_CONFIG_SIZE 6 /* mac[6] */
+
+static struct virtio_net_backend *vnet_of(struct virtio_dev *d)
+{
+    return (struct virtio_net_backend *)d;
+}
+
+/* --- the switch and its uplink ------------------------------------------ */
+
+static struct vswitch hv_switch;
+static bool hv_switch_ready;
+static struct vswitch_port uplink_port;
+
+static void uplink_deliver(struct vswitch_port *p, const void *frame,
+                           uint32_t len)
+{
+    (void)netdev_xmit(p->ctx, frame, len); /* a full ring drops it */
+}
+
+/* A frame from the NIC (its interrupt, CPU 0). */
+static void uplink_rx(void *ctx, const void *frame, uint32_t len)
+{
+    vswitch_input(&hv_switch, ctx, frame, len, timer_now_ns());
+}
+
+struct vswitch *virtio_net_switch(void)
+{
+    struct netdev *nic;
+
+    if (hv_switch_ready) {
+        return &hv_switch;
+    }
+    vswitch_init(&hv_switch);
+    hv_switch_ready = true;
+    nic = netdev_get(0);
+    if (nic != NULL) {
+        uplink_port.name = nic->name;
+        uplink_port.deliver = uplink_deliver;
+        uplink_port.ctx = nic;
+        if (vswitch_add_port(&hv_switch, &uplink_port) == 0) {
+            netdev_set_rx(nic, uplink_rx, &uplink_port);
+            pr_info("switch: uplink %s", nic->name);
+        }
+    }
+    return &hv_switch;
+}
+
+/* --- device ----------------------------------------------------------- */
+
+static uint64_t vnet_config_read(struct virtio_dev *d, uint32_t off,
+                                 unsigned int size)
+{
+    uint64_t val = 0;
+
+    memcpy(&val, vnet_of(d)->mac + off, size);
+    return val;
+}
+
+static bool vnet_live(const struct virtio_dev *d, unsigned int q)
+{
+    return (d->status & VIRTIO_STATUS_DRIVER_OK) != 0 &&
+           (d->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) == 0 &&
+           d->queues[q].ready;
+}
+
+/* Copies bytes [off, off + len) of chain c's readable data into dst. */
+static void vnet_gather(const struct virtq_chain *c, uint64_t off, uint8_t *dst,
+                        uint32_t len)
+{
+    uint64_t pos = 0;
+    uint32_t done = 0;
+    unsigned int i;
+
+    for (i = 0; i < c->nr_readable && done < len; i++) {
+        const volatile uint8_t *p = c->segs[i].ptr;
+        uint32_t n;
+
+        for (n = 0; n < c->segs[i].len && done < len; n++, pos++) {
+            if (pos >= off) {
+                dst[done++] = p[n];
+            }
+        }
+    }
+}
+
+/* Copies len bytes of src to chain c's writable segments from offset off. */
+static void vnet_scatter(const struct virtq_chain *c, uint64_t off,
+                         const uint8_t *src, uint32_t len)
+{
+    uint64_t pos = 0;
+    uint32_t done = 0;
+    unsigned int i;
+
+    for (i = c->nr_readable; i < c->nr_segs && done < len; i++) {
+        volatile uint8_t *p = c->segs[i].ptr;
+        uint32_t n;
+
+        for (n = 0; n < c->segs[i].len && done < len; n++, pos++) {
+            if (pos >= off) {
+                p[n] = src[done++];
+            }
+        }
+    }
+}
+
+/* A frame from the switch for this guest: into its next rx buffer. */
+static void vnet_deliver(struct vswitch_port *p, const void *frame,
+                         uint32_t len)
+{
+    struct virtio_net_backend *n = p->ctx;
+    struct virtio_dev *d = &n->dev;
+    static const uint8_t hdr[VNET_HDR_SIZE] = {[10] = 1}; /* num_buffers */
+    int rc = 0;
+
+    spin_lock(&d->lock);
+    if (!vnet_live(d, VNET_RX) ||
+        (rc = virtq_pop(&d->queues[VNET_RX].vq, &d->mem, &n->chain)) != 1) {
+        n->stats.rx_dropped++;
+    } else if (n->chain.nr_readable != 0) {
+        virtio_dev_fail(d, "receiveq: device-readable buffer");
+    } else if (n->chain.writable_bytes < VNET_HDR_SIZE + len) {
+        n->stats.rx_dropped++; /* too small: returned empty */
+        rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head, 0);
+    } else {
+        vnet_scatter(&n->chain, 0, hdr, VNET_HDR_SIZE);
+        vnet_scatter(&n->chain, VNET_HDR_SIZE, frame, len);
+        rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head,
+                        VNET_HDR_SIZE + len);
+        virtio_dev_used(d, VNET_RX);
+        n->stats.rx_frames++;
+    }
+    if (rc < 0) {
+        virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
+    }
+    spin_unlock(&d->lock);
+    virtio_dev_sync_irq(d);
+}
+
+/* Takes one transmitted frame into txbuf (tx_lock held). Its length, 0
+ * when there was none or it was dropped, -1 when the queue broke. */
+static int vnet_take_tx(struct virtio_net_backend *n)
+{
+    struct virtio_dev *d = &n->dev;
+    struct virtq_chain *c = &n->txchain;
+    int len = 0;
+    int rc;
+
+    spin_lock(&d->lock);
+    if (!vnet_live(d, VNET_TX)) {
+        spin_unlock(&d->lock);
+        return -1;
+    }
+    rc = virtq_pop(&d->queues[VNET_TX].vq, &d->mem, c);
+    if (rc == 1 && c->nr_readable != c->nr_segs) {
+        virtio_dev_fail(d, "transmitq: device-writable buffer");
+        rc = -1;
+    } else if (rc == 1) {
+        uint64_t flen = c->readable_bytes - (c->readable_bytes >= VNET_HDR_SIZE
+                                                 ? VNET_HDR_SIZE
+                                                 : c->readable_bytes);
+
+        if (flen < NETDEV_MIN_FRAME || flen > NETDEV_MAX_FRAME) {
+            n->stats.tx_dropped++;
+        } else {
+            vnet_gather(c, VNET_HDR_SIZE, n->txbuf, (uint32_t)flen);
+            len = (int)flen;
+        }
+        if (virtq_push(&d->queues[VNET_TX].vq, &d->mem, c->head, 0) != 0) {
+            rc = -1;
+        } else {
+            virtio_dev_used(d, VNET_TX);
+        }
+    } else if (rc < 0) {
+        virtio_dev_fail(d, d->queues[VNET_TX].vq.error);
+    }
+    spin_unlock(&d->lock);
+    virtio_dev_sync_irq(d);
+    return rc == 1 ? len : rc < 0 ? -1 : -2;
+}
+
+/* The guest notified its transmit queue: frames go to the switch, one at
+ * a time, without dev.lock (see the header). */
+static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
+{
+    struct virtio_net_backend *n = vnet_of(d);
+    int len;
+
+    if (q != VNET_TX) {
+        return;
+    }
+    spin_lock(&n->tx_lock);
+    while ((len = vnet_take_tx(n)) >= 0) {
+        if (len == 0) {
+            continue;
+        }
+        if (memcmp(n->txbuf + ETH_ALEN, n->mac, ETH_ALEN) != 0) {
+            n->stats.tx_spoofed++; /* not its own source address */
+            continue;
+        }
+        n->stats.tx_frames++;
+        vswitch_input(n->sw, &n->port, n->txbuf, (uint32_t)len, timer_now_ns());
+    }
+    spin_unlock(&n->tx_lock);
+}
+
+static int vnet_notify(struct virtio_dev *d, unsigned int q)
+{
+    (void)d;
+    (void)q;
+    return 0; /* transmit: after_notify; receive: buffers wait for frames */
+}
+
+static const struct virtio_dev_ops vnet_ops = {
+    .name = "virtio-net",
+    .device_id = VIRTIO_ID_NET,
+    .features = 1ULL << VNET_F_MAC,
+    .nr_queues = 2,
+    .queue_max = VNET_QUEUE_MAX,
+    .config_size = VNET_CONFIG_SIZE,
+    .config_read = vnet_config_read,
+    .notify = vnet_notify,
+    .after_notify = vnet_after_notify,
+};
+
+/* Guests' addresses so far: two guests with one MAC would confuse the
+ * switch (and could intercept each other's traffic). */
+static struct {
+    uint8_t mac[ETH_ALEN];
+    const char *vm;
+} macs[VSWITCH_MAX_PORTS];
+static unsigned int nr_macs;
+
+int virtio_net_claim_mac(const uint8_t *mac, const char *vm_name)
+{
+    unsigned int i;
+
+    for (i = 0; i < nr_macs; i++) {
+        if (memcmp(macs[i].mac, mac, ETH_ALEN) == 0) {
+            pr_err("vm %s: virtio-net address is vm %s's already", vm_name,
+                   macs[i].vm);
+            return -HV_EBUSY;
+        }
+    }
+    if (nr_macs == VSWITCH_MAX_PORTS) {
+        pr_err("vm %s: virtio-net: the switch has no free port", vm_name);
+        return -HV_ENOSPC;
+    }
+    memcpy(macs[nr_macs].mac, mac, ETH_ALEN);
+    macs[nr_macs++].vm = vm_name;
+    return 0;
+}
+
+int virtio_net_backend_init(struct virtio_net_backend *n, struct vm *vm,
+                            unsigned int spi, const struct virtq_mem *mem,
+                            const uint8_t *mac, struct vswitch *sw)
+{
+    memset(n, 0, sizeof(*n));
+    memcpy(n->mac, mac, ETH_ALEN);
+    n->sw = sw;
+    n->tx_lock = (struct spinlock)SPINLOCK_INIT;
+    n->port.name = vm != NULL ? vm->name : "test";
+    n->port.deliver = vnet_deliver;
+    n->port.ctx = n;
+    virtio_dev_init(&n->dev, vm, &vnet_ops, n, spi, mem);
+    return vswitch_add_port(sw, &n->port);
+}

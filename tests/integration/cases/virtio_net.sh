@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# virtio_net: two Linux guests, each with a virtio-net device on Shoji's
+# virtual switch (data/linux_net_pair.dts, no uplink), on two physical
+# CPUs. The client pings the server, fetches 4 MiB of random data from the
+# server's busybox httpd over TCP, and the sha256 it computes must be the
+# one the server printed. The stock virtio_net driver runs both ends.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+shoji_run_case virtio_net \
+    --config "$ROOT/tests/integration/data/linux_net_pair.dts" \
+    --timeout 300 \
+    --expect '^shoji: vm server: virtio-net: 52:54:00:00:00:15$' \
+    --expect '^\[server\] net: eth0 52:54:00:00:00:15$' \
+    --expect '^\[client\] net: ping: 3 packets transmitted, 3 packets received, 0% packet loss$' \
+    --expect '^\[client\] linux: net client PASS$' \
+    --expect '^\[server\] linux: net server PASS$' \
+    --expect '^shoji: vm server stopped: PSCI SYSTEM_OFF, exit code 0' \
+    --expect '^shoji: vm client stopped: PSCI SYSTEM_OFF, exit code 0' || exit 1
+
+served=$(sed -n 's/^\[server\] net: serving blob sha256 \([0-9a-f]*\)$/\1/p' \
+    "$LOGDIR/virtio_net.log")
+fetched=$(sed -n 's/^\[client\] net: fetched blob sha256 \([0-9a-f]*\)$/\1/p' \
+    "$LOGDIR/virtio_net.log")
+echo "virtio_net: served $served, fetched $fetched"
+[ -n "$served" ] && [ "$served" = "$fetched" ]
