@@ -48,7 +48,7 @@
 #include <hv/printk.h>
 #include <hv/spinlock.h>
 
-#define VBLK_QUEUE_SIZE 128    /* ring entries asked for, at most */
+#define VBLK_QUEUE_SIZE 256    /* ring entries asked for, at most */
 #define VBLK_MIN_QUEUE 4       /* header + at least 2 segments + status */
 #define VBLK_STATUS_UNSET 0xff /* not a status the device writes */
 

@@ -32,7 +32,7 @@
 #include <hv/types.h>
 
 #define BLK_SECTOR_SIZE 512
-#define BLK_MAX_SEGS 16 /* segments per request, at most */
+#define BLK_MAX_SEGS 64 /* segments per request, at most */
 #define BLKDEV_MAX 8    /* devices Shoji registers, at most */
 
 /* Request types. */
