@@ -81,43 +81,37 @@ static bool vnet_live(const struct virtio_dev *d, unsigned int q)
            d->queues[q].ready;
 }
 
-/* Copies bytes [off, off + len) of chain c's readable data into dst. */
-static void vnet_gather(const struct virtq_chain *c, uint64_t off, uint8_t *dst,
-                        uint32_t len)
+/*
+ * Copies len bytes between buf and the bytes [off, off + len) of chain c's
+ * readable (to_guest false) or writable (true) segments. Plain memcpy: the
+ * payload is copied once and never inspected in guest memory, so a guest
+ * changing it meanwhile only changes what it sends or gets.
+ */
+static void vnet_copy(const struct virtq_chain *c, bool to_guest, uint64_t off,
+                      uint8_t *buf, uint32_t len)
 {
+    unsigned int i = to_guest ? c->nr_readable : 0;
+    unsigned int end = to_guest ? c->nr_segs : c->nr_readable;
     uint64_t pos = 0;
     uint32_t done = 0;
-    unsigned int i;
 
-    for (i = 0; i < c->nr_readable && done < len; i++) {
-        const volatile uint8_t *p = c->segs[i].ptr;
-        uint32_t n;
+    for (; i < end && done < len; i++) {
+        uint64_t seg_end = pos + c->segs[i].len;
 
-        for (n = 0; n < c->segs[i].len && done < len; n++, pos++) {
-            if (pos >= off) {
-                dst[done++] = p[n];
+        if (seg_end > off) {
+            uint64_t skip = off > pos ? off - pos : 0;
+            uint32_t n = (uint32_t)(seg_end - pos - skip);
+
+            n = n < len - done ? n : len - done;
+            if (to_guest) {
+                memcpy((uint8_t *)c->segs[i].ptr + skip, buf + done, n);
+            } else {
+                memcpy(buf + done, (uint8_t *)c->segs[i].ptr + skip, n);
             }
+            done += n;
+            off += n;
         }
-    }
-}
-
-/* Copies len bytes of src to chain c's writable segments from offset off. */
-static void vnet_scatter(const struct virtq_chain *c, uint64_t off,
-                         const uint8_t *src, uint32_t len)
-{
-    uint64_t pos = 0;
-    uint32_t done = 0;
-    unsigned int i;
-
-    for (i = c->nr_readable; i < c->nr_segs && done < len; i++) {
-        volatile uint8_t *p = c->segs[i].ptr;
-        uint32_t n;
-
-        for (n = 0; n < c->segs[i].len && done < len; n++, pos++) {
-            if (pos >= off) {
-                p[n] = src[done++];
-            }
-        }
+        pos = seg_end;
     }
 }
 
@@ -140,8 +134,8 @@ static void vnet_deliver(struct vswitch_port *p, const void *frame,
         n->stats.rx_dropped++; /* too small: returned empty */
         rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head, 0);
     } else {
-        vnet_scatter(&n->chain, 0, hdr, VNET_HDR_SIZE);
-        vnet_scatter(&n->chain, VNET_HDR_SIZE, frame, len);
+        vnet_copy(&n->chain, true, 0, (uint8_t *)hdr, VNET_HDR_SIZE);
+        vnet_copy(&n->chain, true, VNET_HDR_SIZE, (uint8_t *)frame, len);
         rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head,
                         VNET_HDR_SIZE + len);
         virtio_dev_used(d, VNET_RX);
@@ -180,7 +174,7 @@ static int vnet_take_tx(struct virtio_net_backend *n)
         if (flen < NETDEV_MIN_FRAME || flen > NETDEV_MAX_FRAME) {
             n->stats.tx_dropped++;
         } else {
-            vnet_gather(c, VNET_HDR_SIZE, n->txbuf, (uint32_t)flen);
+            vnet_copy(c, false, VNET_HDR_SIZE, n->txbuf, (uint32_t)flen);
             len = (int)flen;
         }
         if (virtq_push(&d->queues[VNET_TX].vq, &d->mem, c->head, 0) != 0) {

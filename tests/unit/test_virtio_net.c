@@ -234,6 +234,49 @@ static void test_frame_between_guests(void **state)
     assert_true(fake_irq_line()->level);
 }
 
+/* Chains split anywhere: a transmit chain whose frame starts inside the
+ * header's descriptor, a receive buffer in three pieces. */
+static void test_split_chains(void **state)
+{
+    struct fixture *f = *state;
+    struct guest *a = &f->g[0], *b = &f->g[1];
+    uint8_t *tx = a->ram + BUF_OFF + 0x4000;
+    uint8_t got[VNET_HDR_SIZE + 300];
+    const uint16_t next = 1, two = 2;
+    uint32_t len;
+
+    memset(tx, 0, VNET_HDR_SIZE);
+    memcpy(tx + VNET_HDR_SIZE, mac_b, 6);
+    memcpy(tx + VNET_HDR_SIZE + 6, mac_a, 6);
+    for (uint32_t i = 12; i < 300; i++) {
+        tx[VNET_HDR_SIZE + i] = (uint8_t)(i * 3);
+    }
+    /* Header + 20 frame bytes, then the other 280. */
+    put_desc(a, TX_DESC, 0, BUF_OFF + 0x4000, VNET_HDR_SIZE + 20,
+             VIRTQ_DESC_F_NEXT);
+    memcpy(a->ram + TX_DESC + 14, &next, 2);
+    put_desc(a, TX_DESC, 1, BUF_OFF + 0x4000 + VNET_HDR_SIZE + 20, 280, 0);
+    /* Receive buffer of 10 + 100 + 1416 bytes. */
+    put_desc(b, RX_DESC, 0, BUF_OFF, 10,
+             VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+    memcpy(b->ram + RX_DESC + 14, &next, 2);
+    put_desc(b, RX_DESC, 1, BUF_OFF + 0x100, 100,
+             VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT);
+    memcpy(b->ram + RX_DESC + 16 + 14, &two, 2);
+    put_desc(b, RX_DESC, 2, BUF_OFF + 0x1000, 1416, VIRTQ_DESC_F_WRITE);
+    make_avail(b, RX_AVAIL, 0, 0);
+    make_avail(a, TX_AVAIL, 0, 0);
+    wr(&a->n.dev, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+    assert_int_equal(used_idx(b, RX_USED), 1);
+    memcpy(&len, b->ram + RX_USED + 8, 4);
+    assert_int_equal(len, VNET_HDR_SIZE + 300);
+    memcpy(got, b->ram + BUF_OFF, 10);
+    memcpy(got + 10, b->ram + BUF_OFF + 0x100, 100);
+    memcpy(got + 110, b->ram + BUF_OFF + 0x1000, sizeof(got) - 110);
+    assert_int_equal(got[10], 1); /* num_buffers */
+    assert_memory_equal(got + VNET_HDR_SIZE, tx + VNET_HDR_SIZE, 300);
+}
+
 static void test_drops(void **state)
 {
     struct fixture *f = *state;
@@ -284,6 +327,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mac_in_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frame_between_guests, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_split_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_directions, setup, teardown),
     };
