@@ -3,12 +3,14 @@
 #
 # virtio_hostile: a bare-metal guest (guests/vqhostile) submits every kind
 # of malformed virtqueue to its virtio-blk device, round after round for
-# 30 s, while a Linux guest on the same host disk makes an ext2 file
-# system, writes 8 MiB, reboots and verifies its sha256. Each malformation
-# must put the hostile guest's device in DEVICE_NEEDS_RESET (and only
-# that), a reset must revive it, its reasons are logged at most 32 times
-# plus one line, and the Linux guest's checks must pass; the hostile guest
-# must still be running when Linux has written its data.
+# 45 s, while a Linux guest fetches 4 MiB over TCP from a second Linux
+# guest on the switch (sha256 compared), then, on the same host disk,
+# makes an ext2 file system, writes 8 MiB, reboots and verifies its
+# sha256. Each malformation must put the hostile guest's device in
+# DEVICE_NEEDS_RESET (and only that), a reset must revive it, its reasons
+# are logged at most 32 times plus one line, and the Linux guests' checks
+# must pass; the hostile guest must still be running when Linux has
+# written its data (after its network transfer).
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -25,6 +27,8 @@ shoji_run_case virtio_hostile \
     --expect '^\[vqhostile\] TEST vqhostile\.20 past-the-end-ioerr PASS$' \
     --expect '^\[vqhostile\] 20 passed, 0 failed$' \
     --expect '^shoji: warning: vm vqhostile: virtio-blk: more failures; no longer logged$' \
+    --expect '^\[linux\] linux: net client PASS$' \
+    --expect '^\[server\] linux: net server PASS$' \
     --expect '^\[linux\] linux: blk verify PASS$' \
     --expect '^shoji: vm linux stopped: PSCI SYSTEM_OFF, exit code 0, after 2 boot\(s\)$' \
     -- -global virtio-mmio.force-legacy=false \
@@ -44,4 +48,12 @@ awk '
             exit 1
         }
         if (logged > 32) { print "virtio_hostile: more than 32 reasons logged"; exit 1 }
-    }' "$LOGDIR/virtio_hostile.log"
+    }' "$LOGDIR/virtio_hostile.log" || exit 1
+served=$(sed -n 's/^\[server\] net: serving blob sha256 \([0-9a-f]*\)$/\1/p' \
+    "$LOGDIR/virtio_hostile.log")
+fetched=$(sed -n 's/^\[linux\] net: fetched blob sha256 \([0-9a-f]*\)$/\1/p' \
+    "$LOGDIR/virtio_hostile.log")
+[ -n "$served" ] && [ "$served" = "$fetched" ] || {
+    echo "virtio_hostile: the TCP transfer's sha256 differs"
+    exit 1
+}
