@@ -70,7 +70,7 @@ static void st_fail(struct st_result *r, const char *fmt, ...)
 #define ST_BLK_STRIDE 32
 #define ST_BLK_GAP 64 /* bytes left between a request's segments */
 #define ST_BLK_REGION (2 * PAGE_SIZE) /* holds ST_BLK_BYTES + 8 gaps */
-#define ST_BLK_FLOOD 96               /* one-sector reads for the ring test */
+#define ST_BLK_FLOOD 320 /* one-sector reads: more than a 256-entry ring */
 #define ST_BLK_NR_REQS (2 * ST_BLK_WRITES + ST_BLK_FLOOD + 2)
 #define ST_BLK_TIMEOUT_NS (10UL * 1000 * 1000 * 1000)
 #define ST_BLK_FILL 0xee /* read buffers before the read */

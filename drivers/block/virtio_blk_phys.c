@@ -62,7 +62,14 @@
     (VIRTIO_PHYS_FEATURE(VIRTIO_BLK_F_FLUSH) |                                 \
      VIRTIO_PHYS_FEATURE(VIRTIO_BLK_F_SEG_MAX) |                               \
      VIRTIO_PHYS_FEATURE(VIRTIO_BLK_F_SIZE_MAX) |                              \
-     VIRTIO_PHYS_FEATURE(VIRTIO_BLK_F_RO))
+     VIRTIO_PHYS_FEATURE(VIRTIO_BLK_F_RO) |                                    \
+     VIRTIO_PHYS_FEATURE(VIRTIO_F_INDIRECT_DESC))
+/* With INDIRECT_DESC, a request takes one ring entry, pointing at its own
+ * table: header, segments, status. */
+#define VBLK_TABLE_ENTRIES (BLK_MAX_SEGS + 2)
+#define VBLK_EXTRA_PER_ENTRY                                                   \
+    (sizeof(struct vblk_hdr) + 1 +                                             \
+     VBLK_TABLE_ENTRIES * sizeof(struct vring_desc) + 16)
 
 /* virtio-blk request header (virtio 1.2, 5.2.6). */
 struct vblk_hdr {
@@ -83,6 +90,8 @@ struct vblk {
     struct virtio_phys_vq q;
     struct vblk_hdr *hdrs;
     volatile uint8_t *statuses;
+    struct vring_desc *tables; /* VBLK_TABLE_ENTRIES per head */
+    bool indirect;             /* VIRTIO_F_INDIRECT_DESC negotiated */
 
     /* Ring state, under lock. */
     uint16_t free_head;
@@ -122,8 +131,10 @@ static int vblk_read_config(struct vblk *vb, uint64_t features)
         return rc;
     }
     vb->dev.sectors = c.capacity;
-    /* Header and status take two descriptors of the ring. */
-    vb->dev.max_segs = MIN(BLK_MAX_SEGS, vb->q.num - 2U);
+    /* Header and status take two descriptors of the ring, or of the
+     * request's own table with INDIRECT_DESC. */
+    vb->dev.max_segs =
+        vb->indirect ? BLK_MAX_SEGS : MIN(BLK_MAX_SEGS, vb->q.num - 2U);
     if (features & VIRTIO_PHYS_FEATURE(VIRTIO_BLK_F_SEG_MAX)) {
         vb->dev.max_segs = MIN(vb->dev.max_segs, MAX(c.seg_max, 1U));
     }
@@ -140,12 +151,14 @@ static int vblk_setup_queue(struct vblk *vb)
     int rc;
 
     rc = virtio_phys_vq_setup(&vb->t, &vb->q, 0, VBLK_QUEUE_SIZE,
-                              VBLK_MIN_QUEUE, sizeof(struct vblk_hdr) + 1);
+                              VBLK_MIN_QUEUE, VBLK_EXTRA_PER_ENTRY);
     if (rc != 0) {
         return rc;
     }
     vb->hdrs = vb->q.extra;
     vb->statuses = (volatile uint8_t *)(vb->hdrs + vb->q.num);
+    vb->tables = (struct vring_desc *)ALIGN_UP(
+        (uintptr_t)(vb->statuses + vb->q.num), (uintptr_t)16);
     for (i = 0; i < vb->q.num; i++) {
         vb->next[i] = (uint16_t)(i + 1);
     }
@@ -170,6 +183,8 @@ static int vblk_init(struct vblk *vb)
     int rc;
 
     rc = virtio_phys_begin(&vb->t, VBLK_FEATURES_WANTED, &features);
+    vb->indirect =
+        (features & VIRTIO_PHYS_FEATURE(VIRTIO_F_INDIRECT_DESC)) != 0;
     if (rc == 0) {
         rc = vblk_setup_queue(vb);
     }
@@ -204,10 +219,38 @@ static uint32_t vblk_req_type(uint32_t type)
     }
 }
 
+/* Fills head's own table with the request's chain and points the ring
+ * entry at it. vb->lock held. */
+static void vblk_fill_table(struct vblk *vb, uint16_t head,
+                            const struct blk_req *r, uint16_t data_flags)
+{
+    struct vring_desc *t = &vb->tables[head * VBLK_TABLE_ENTRIES];
+    unsigned int n = r->nr_segs + 2;
+    unsigned int k;
+
+    t[0].addr = pa_addr(ptr_to_pa(&vb->hdrs[head]));
+    t[0].len = vb->fault_next ? 8 : sizeof(struct vblk_hdr);
+    for (k = 0; k < r->nr_segs; k++) {
+        t[k + 1].addr = pa_addr(ptr_to_pa(r->segs[k].buf));
+        t[k + 1].len = r->segs[k].len;
+    }
+    t[n - 1].addr = pa_addr(ptr_to_pa((const void *)&vb->statuses[head]));
+    t[n - 1].len = 1;
+    for (k = 0; k < n; k++) {
+        t[k].flags = k == 0       ? VIRTQ_DESC_F_NEXT
+                     : k == n - 1 ? VIRTQ_DESC_F_WRITE
+                                  : data_flags;
+        t[k].next = (uint16_t)(k + 1);
+    }
+    vb->fault_next = false;
+    vblk_set_desc(vb, head, t, (uint32_t)(n * sizeof(*t)),
+                  VIRTQ_DESC_F_INDIRECT);
+}
+
 static int vblk_submit(struct blkdev *dev, struct blk_req *r)
 {
     struct vblk *vb = dev->priv;
-    unsigned int nd = r->nr_segs + 2;
+    unsigned int nd = vb->indirect ? 1 : r->nr_segs + 2;
     uint16_t data_flags = VIRTQ_DESC_F_NEXT;
     struct vblk_hdr *hdr;
     uint16_t head;
@@ -233,18 +276,23 @@ static int vblk_submit(struct blkdev *dev, struct blk_req *r)
     hdr->sector = r->type == BLK_REQ_FLUSH ? 0 : r->sector;
     vb->statuses[head] = VBLK_STATUS_UNSET;
 
-    /* The chain is the first nd entries of the free list, in order. */
+    /* The chain is the first nd entries of the free list, in order (one
+     * entry, pointing at the request's table, with INDIRECT_DESC). */
     i = head;
-    vblk_set_desc(vb, i, hdr, vb->fault_next ? 8 : sizeof(*hdr),
-                  VIRTQ_DESC_F_NEXT);
-    vb->fault_next = false;
-    for (k = 0; k < r->nr_segs; k++) {
+    if (vb->indirect) {
+        vblk_fill_table(vb, head, r, data_flags);
+    } else {
+        vblk_set_desc(vb, i, hdr, vb->fault_next ? 8 : sizeof(*hdr),
+                      VIRTQ_DESC_F_NEXT);
+        vb->fault_next = false;
+        for (k = 0; k < r->nr_segs; k++) {
+            i = vb->next[i];
+            vblk_set_desc(vb, i, r->segs[k].buf, r->segs[k].len, data_flags);
+        }
         i = vb->next[i];
-        vblk_set_desc(vb, i, r->segs[k].buf, r->segs[k].len, data_flags);
+        vblk_set_desc(vb, i, (const void *)&vb->statuses[head], 1,
+                      VIRTQ_DESC_F_WRITE);
     }
-    i = vb->next[i];
-    vblk_set_desc(vb, i, (const void *)&vb->statuses[head], 1,
-                  VIRTQ_DESC_F_WRITE);
     vb->free_head = vb->next[i];
     vb->nr_free = (uint16_t)(vb->nr_free - nd);
     vb->reqs[head] = r;

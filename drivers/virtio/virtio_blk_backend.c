@@ -30,6 +30,16 @@ static struct virtio_blk_backend *vblk_of(struct virtio_dev *d)
     return (struct virtio_blk_backend *)d;
 }
 
+/* Data segments offered to the guest: what the disk takes in one request,
+ * and what leaves room for header and status in a chain the walker takes
+ * (VIRTQ_MAX_SEGS). */
+static unsigned int vblk_seg_max(const struct virtio_blk_backend *b)
+{
+    unsigned int n = blkdev_max_segs(b->disk);
+
+    return n < VIRTQ_MAX_SEGS - 2 ? n : VIRTQ_MAX_SEGS - 2;
+}
+
 /* --- regions ---------------------------------------------------------- */
 
 static struct {
@@ -80,7 +90,7 @@ static uint64_t vblk_config_read(struct virtio_dev *d, uint32_t off,
     struct virtio_blk_backend *b = vblk_of(d);
     uint8_t cfg[VBLK_CONFIG_SIZE];
     uint32_t size_max = b->disk->max_seg_len;
-    uint32_t seg_max = blkdev_max_segs(b->disk);
+    uint32_t seg_max = vblk_seg_max(b);
     uint64_t val = 0;
 
     memcpy(cfg, &b->sectors, 8);

@@ -200,6 +200,16 @@ static void test_config_space(void **state)
     wr(&b->dev, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
     assert_true(rd(&b->dev, VIRTIO_MMIO_DEVICE_FEATURES) &
                 (1U << VIRTIO_BLK_F_FLUSH));
+    /* A disk taking BLK_MAX_SEGS segments: the guest is offered fewer, so
+     * that its chains (header + data + status) stay within what the
+     * walker accepts. */
+    disk.max_segs = BLK_MAX_SEGS;
+    assert_int_equal(
+        virtio_dev_read(&b->dev, NULL, VIRTIO_MMIO_CONFIG + 12, 4, &val), 0);
+    disk.max_segs = 4;
+    assert_int_equal(val, BLK_MAX_SEGS < VIRTQ_MAX_SEGS - 2
+                              ? BLK_MAX_SEGS
+                              : VIRTQ_MAX_SEGS - 2);
 }
 
 /* Reads and writes land at REGION_START + sector, into the guest's own

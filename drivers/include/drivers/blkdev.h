@@ -32,8 +32,8 @@
 #include <hv/types.h>
 
 #define BLK_SECTOR_SIZE 512
-#define BLK_MAX_SEGS 64 /* segments per request, at most */
-#define BLKDEV_MAX 8    /* devices Shoji registers, at most */
+#define BLK_MAX_SEGS 128 /* segments per request, at most */
+#define BLKDEV_MAX 8     /* devices Shoji registers, at most */
 
 /* Request types. */
 #define BLK_REQ_READ 0
