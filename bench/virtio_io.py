@@ -115,6 +115,17 @@ class Bench:
                os.path.join(self.work, name + ".console")] + ["--"] + qemu
         return (["ip", "netns", "exec", ns] if ns else []) + cmd
 
+    def run_parsed(self, name, cmd, regex):
+        """Runs cmd (log BUILD/bench/virtio/NAME.log); the matches of regex
+        in its output, or [] (reported) when it failed or printed none."""
+        log = os.path.join(self.work, name + ".log")
+        rc, lines = run(cmd, log, 1000)
+        found = [m for m in (regex.search(ln) for ln in lines) if m]
+        if rc != 0 or not found:
+            print("bench: %s failed (rc %d, log %s)" % (name, rc, log))
+            return []
+        return found
+
     def record(self, kind, setup, rnd, values):
         for i, v in enumerate(values):
             self.rows.append({"kind": kind, "setup": setup, "round": rnd,
@@ -142,13 +153,8 @@ class Bench:
                     cmd = self.shoji_cmd(name, "shoji.test=blkbench "
                                          "shoji.mb=%d" % mb, device, qemu,
                                          "linux: blkbench PASS")
-                rc, lines = run(cmd, os.path.join(self.work, name + ".log"),
-                                1000)
-                passes = [BLK_RE.search(ln) for ln in lines]
-                passes = [m for m in passes if m]
-                if rc != 0 or not passes:
-                    print("bench: %s failed (rc %d, log %s)" %
-                          (name, rc, os.path.join(self.work, name + ".log")))
+                passes = self.run_parsed(name, cmd, BLK_RE)
+                if not passes:
                     continue
                 mbs = [int(m.group(3)) for m in passes]
                 self.record("disk_write", setup, rnd,
@@ -204,15 +210,10 @@ class Bench:
                     cmd = self.shoji_cmd(name, "shoji.test=netbench " + append,
                                          device, qemu, "linux: netbench PASS",
                                          ns)
-                rc, lines = run(cmd, os.path.join(self.work, name + ".log"),
-                                1000)
+                got = self.run_parsed(name, cmd, NET_RE)
                 peer.terminate()
                 peer.wait()
-                got = [NET_RE.search(ln) for ln in lines]
-                got = [m for m in got if m]
-                if rc != 0 or not got:
-                    print("bench: %s failed (rc %d, log %s)" %
-                          (name, rc, os.path.join(self.work, name + ".log")))
+                if not got:
                     continue
                 for kind, g in (("tcp_rx", 1), ("tcp_tx", 2)):
                     self.record(kind, setup, rnd,
