@@ -39,25 +39,53 @@
         (s) = (const unsigned char *)sw_;                                      \
     } while (0)
 
+/*
+ * For a destination aligned to 8 and a source that is not: each
+ * destination word is built from the two aligned source words it
+ * straddles (little-endian shifts), so every access is an aligned 64-bit
+ * one (the build forbids unaligned accesses). The second word of each pair
+ * holds the last byte the destination word needs; its other bytes, which
+ * may lie past the source's end, share that aligned word, hence its page,
+ * and are never used. Advances d, s and n past the words copied.
+ */
+static void copy_shifted(unsigned char **d, const unsigned char **s, size_t *n)
+{
+    unsigned int off = (unsigned int)((uintptr_t)*s & 7); /* 1..7 */
+    unsigned int rs = 8 * off;
+    unsigned int ls = 64 - rs;
+    const uint64_t *sw = (const uint64_t *)(const void *)(*s - off);
+    uint64_t *dw = (uint64_t *)(void *)*d;
+    uint64_t cur = *sw++;
+    size_t words = *n / 8;
+    size_t i;
+
+    for (i = 0; i < words; i++) {
+        uint64_t next = *sw++;
+
+        dw[i] = cur >> rs | next << ls;
+        cur = next;
+    }
+    *d += 8 * words;
+    *s += 8 * words;
+    *n -= 8 * words;
+}
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
     uintptr_t mis = ((uintptr_t)d ^ (uintptr_t)s) & 7;
 
-    /* Bring both to the widest alignment they share, then copy words. */
-    if (mis == 0 || mis == 4) {
-        uintptr_t mask = mis == 0 ? 7 : 3;
-
-        while (n != 0 && ((uintptr_t)d & mask) != 0) {
-            *d++ = *s++;
-            n--;
-        }
-        if (mis == 0) {
-            COPY_WORDS(uint64_t, d, s, n);
-        } else {
-            COPY_WORDS(uint32_t, d, s, n);
-        }
+    /* Bring the destination to 8-byte alignment, then copy words: plain
+     * ones when the source shares it, shifted ones otherwise. */
+    while (n != 0 && ((uintptr_t)d & 7) != 0) {
+        *d++ = *s++;
+        n--;
+    }
+    if (mis == 0) {
+        COPY_WORDS(uint64_t, d, s, n);
+    } else if (n >= 16) {
+        copy_shifted(&d, &s, &n);
     }
     while (n-- != 0) {
         *d++ = *s++;
