@@ -25,6 +25,7 @@ uint64_t arch_ticks_to_ns(uint64_t ticks);
 
 void arch_vcpu_create(struct vcpu *v)
 {
+    v->arch.sys_cpu = -1;
     vgic_vcpu_reset(v);
     vptimer_init(v);
 }
@@ -43,6 +44,7 @@ void arch_vcpu_init(struct vcpu *v, uint64_t entry, uint64_t arg)
     a->sys.vmpidr_el2 = MPIDR_RES1 | v->id;
     a->cntv_ctl = 0;
     a->cntv_cval = 0;
+    a->sys_cpu = -1; /* `sys` changed: load it in full */
     vptimer_init(v);
 }
 
@@ -65,13 +67,13 @@ static bool vtimer_expired(const struct vcpu *v)
            now - v->vm->arch.cntvoff >= v->arch.cntv_cval;
 }
 
-void arch_vcpu_load(struct vcpu *v)
+/*
+ * Writes a vCPU's EL1 context into this CPU's registers. Not cheap under
+ * emulation: QEMU flushes its whole TLB on every SCTLR_EL1 or TCR_EL1
+ * write, so the guest's translations must all be walked again after.
+ */
+static void arch_vcpu_load_sys(const struct arch_sysregs *s)
 {
-    struct arch_sysregs *s = &v->arch.sys;
-    struct arch_vm *avm = &v->vm->arch;
-
-    SYSREG_WRITE(vttbr_el2, avm->vttbr);
-    SYSREG_WRITE(cntvoff_el2, avm->cntvoff);
     LOAD(sctlr_el1);
     LOAD(ttbr0_el1);
     LOAD(ttbr1_el1);
@@ -97,6 +99,29 @@ void arch_vcpu_load(struct vcpu *v)
     LOAD(csselr_el1);
     LOAD(mdscr_el1);
     LOAD(vmpidr_el2);
+}
+
+/*
+ * Skips the EL1 context when this CPU's registers still hold it: v was
+ * the last vCPU loaded here (el1_owner), nothing else was loaded since,
+ * and v has not been loaded elsewhere or reset since (sys_cpu). That is
+ * the common case of a guest that waits in WFI on an otherwise idle CPU:
+ * put only read the registers, and the idle hypervisor does not touch
+ * them.
+ */
+void arch_vcpu_load(struct vcpu *v)
+{
+    struct arch_sysregs *s = &v->arch.sys;
+    struct arch_vm *avm = &v->vm->arch;
+    struct pcpu *pc = this_pcpu();
+
+    SYSREG_WRITE(vttbr_el2, avm->vttbr);
+    SYSREG_WRITE(cntvoff_el2, avm->cntvoff);
+    if (v->arch.sys_cpu != (int)pc->id || pc->el1_owner != v) {
+        arch_vcpu_load_sys(s);
+        v->arch.sys_cpu = (int)pc->id;
+        pc->el1_owner = v;
+    }
     /* Active state of a forwarded timer interrupt first, so the timer
      * cannot raise a second physical interrupt for the same event. */
     vgic_restore(v);
@@ -108,7 +133,7 @@ void arch_vcpu_load(struct vcpu *v)
     SYSREG_WRITE(cntv_cval_el0, v->arch.cntv_cval);
     SYSREG_WRITE(cntv_ctl_el0, v->arch.cntv_ctl);
     isb();
-    this_pcpu()->regs = &v->arch.regs;
+    pc->regs = &v->arch.regs;
 }
 
 void arch_vcpu_put(struct vcpu *v)

@@ -23,6 +23,7 @@ struct pcpu {
     struct vcpu *current; /* loaded vCPU, NULL when idle */
     void *gicr;           /* this CPU's redistributor frame */
     unsigned int online;
+    struct vcpu *el1_owner; /* whose EL1 registers this CPU holds */
 };
 
 _Static_assert(offsetof(struct pcpu, regs) == PCPU_REGS, "pcpu layout");

@@ -27,4 +27,7 @@ struct arch_vcpu {
     struct vptimer ptimer;
     uint64_t cntv_ctl;
     uint64_t cntv_cval;
+    /* The CPU whose EL1 registers still hold `sys` (see arch_vcpu_load),
+     * or -1. Only the CPU that owns the vCPU reads or writes it. */
+    int sys_cpu;
 };
