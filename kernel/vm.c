@@ -330,6 +330,25 @@ static void vm_flush_console(struct vm *vm)
     spin_unlock(&vm->uart.lock);
 }
 
+/* Exits of all vCPUs by cause (read racily: vCPUs may still run). */
+static void vm_print_exits(const struct vm *vm)
+{
+    uint64_t n[VCPU_EXIT_KINDS] = {0};
+    unsigned int i, k;
+
+    for (i = 0; i < vm->nr_vcpus; i++) {
+        for (k = 0; k < VCPU_EXIT_KINDS; k++) {
+            n[k] += __atomic_load_n(&vm->vcpus[i]->exits[k], __ATOMIC_RELAXED);
+        }
+    }
+    pr_info("vm %s: exits: irq %lu, wfx %lu, mmio %lu, call %lu, sysreg %lu, "
+            "other %lu",
+            vm->name, (unsigned long)n[VCPU_EXIT_IRQ],
+            (unsigned long)n[VCPU_EXIT_WFX], (unsigned long)n[VCPU_EXIT_MMIO],
+            (unsigned long)n[VCPU_EXIT_CALL],
+            (unsigned long)n[VCPU_EXIT_SYSREG],
+            (unsigned long)n[VCPU_EXIT_OTHER]);
+}
 void vm_stop(struct vm *vm, int64_t code, const char *reason)
 {
     unsigned int i;
@@ -348,6 +367,7 @@ void vm_stop(struct vm *vm, int64_t code, const char *reason)
     vm_flush_console(vm);
     pr_info("vm %s stopped: %s, exit code %ld, after %u boot(s)", vm->name,
             reason, (long)code, vm->boots);
+    vm_print_exits(vm);
     for (i = 0; i < vm->nr_vcpus; i++) {
         vcpu_stop(vm->vcpus[i]);
     }

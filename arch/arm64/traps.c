@@ -143,11 +143,30 @@ static void handle_hypercall(struct vcpu *v, bool smc)
     }
 }
 
+/* The counter an exception class goes to. */
+static enum vcpu_exit_kind exit_kind(unsigned int ec)
+{
+    switch (ec) {
+    case EC_WFX:
+        return VCPU_EXIT_WFX;
+    case EC_HVC64:
+    case EC_SMC64:
+        return VCPU_EXIT_CALL;
+    case EC_DABT_LOW:
+        return VCPU_EXIT_MMIO;
+    case EC_SYSREG:
+        return VCPU_EXIT_SYSREG;
+    default:
+        return VCPU_EXIT_OTHER;
+    }
+}
+
 static void handle_sync(struct vcpu *v)
 {
     uint64_t esr = SYSREG_READ(esr_el2);
     unsigned int ec = esr_ec(esr);
 
+    v->exits[exit_kind(ec)]++;
     switch (ec) {
     case EC_WFX:
         v->arch.regs.pc += 4;
@@ -245,6 +264,7 @@ struct arch_regs *arch_guest_exit(struct arch_regs *regs, uint64_t kind)
         break;
     case GUEST_EXIT_IRQ:
     case GUEST_EXIT_FIQ:
+        v->exits[VCPU_EXIT_IRQ]++;
         handle_irqs();
         break;
     case GUEST_EXIT_SERROR:

@@ -26,6 +26,17 @@ enum vcpu_state {
     VCPU_STOPPED,  /* its VM stopped or is being reset */
 };
 
+/* Why a vCPU left the guest, for the counts printed when its VM stops. */
+enum vcpu_exit_kind {
+    VCPU_EXIT_IRQ,    /* a physical interrupt */
+    VCPU_EXIT_WFX,    /* WFI or WFE */
+    VCPU_EXIT_MMIO,   /* an emulated device register */
+    VCPU_EXIT_CALL,   /* HVC or SMC */
+    VCPU_EXIT_SYSREG, /* a trapped system register */
+    VCPU_EXIT_OTHER,
+    VCPU_EXIT_KINDS
+};
+
 struct vcpu {
     /* First, so the entry code finds the register context at offset 0. */
     struct arch_vcpu arch;
@@ -42,6 +53,7 @@ struct vcpu {
     struct sched_unit unit;
     struct timer_event wake_timer;
     uint64_t nr_exits;
+    uint64_t exits[VCPU_EXIT_KINDS]; /* by cause; the owner CPU's */
 };
 
 /** Initialises the scheduler instance for nr_cpus CPUs. 0 or -HV_EINVAL. */
