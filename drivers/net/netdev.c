@@ -43,17 +43,46 @@ void netdev_set_rx(struct netdev *d, netdev_rx_fn rx, void *ctx)
     __atomic_store_n(&d->rx, rx, __ATOMIC_RELEASE);
 }
 
-int netdev_xmit(struct netdev *d, const void *frame, uint32_t len)
+/* Does d take request m, for a frame of len bytes? */
+static bool netdev_takes(const struct netdev *d, const struct net_meta *m,
+                         uint32_t len)
+{
+    uint32_t need = net_meta_needs(m);
+
+    return (d->offloads & need) == need &&
+           len <= (m->gso_type != NET_GSO_NONE ? NET_MAX_GSO_FRAME
+                                               : NETDEV_MAX_FRAME);
+}
+
+int netdev_xmit(struct netdev *d, const void *frame, uint32_t len,
+                const struct net_meta *m)
 {
     int rc;
 
-    if (d == NULL || frame == NULL || len < NETDEV_MIN_FRAME ||
-        len > NETDEV_MAX_FRAME) {
+    if (d == NULL || frame == NULL || m == NULL || len < NETDEV_MIN_FRAME ||
+        !netdev_takes(d, m, len)) {
         return -HV_EINVAL;
     }
-    rc = d->ops->xmit(d, frame, len);
+    rc = d->ops->xmit(d, frame, len, m);
     netdev_count_one(rc == 0 ? &d->stats.tx_frames : &d->stats.tx_dropped);
+    if (rc == 0 && m->gso_type != NET_GSO_NONE) {
+        netdev_count_one(&d->stats.tx_gso);
+    }
     return rc;
+}
+
+void *netdev_tx_borrow(struct netdev *d, uint32_t len)
+{
+    if (d == NULL || d->ops->tx_borrow == NULL || len < NETDEV_MIN_FRAME ||
+        len > NET_MAX_GSO_FRAME) {
+        return NULL;
+    }
+    return d->ops->tx_borrow(d, len);
+}
+
+void netdev_tx_return(struct netdev *d, void *buf)
+{
+    d->ops->tx_return(d, buf);
 }
 
 bool netdev_inject_fault(struct netdev *d)
@@ -75,7 +104,8 @@ int netdev_register(struct netdev *d)
     return 0;
 }
 
-void netdev_receive(struct netdev *d, const void *frame, uint32_t len)
+void netdev_receive(struct netdev *d, const void *frame, uint32_t len,
+                    const struct net_meta *m)
 {
     netdev_rx_fn rx = __atomic_load_n(&d->rx, __ATOMIC_ACQUIRE);
     void *ctx = __atomic_load_n(&d->rx_ctx, __ATOMIC_ACQUIRE);
@@ -85,5 +115,8 @@ void netdev_receive(struct netdev *d, const void *frame, uint32_t len)
         return;
     }
     netdev_count_one(&d->stats.rx_frames);
-    rx(ctx, frame, len);
+    if (m->gso_type != NET_GSO_NONE) {
+        netdev_count_one(&d->stats.rx_gso);
+    }
+    rx(ctx, frame, len, m);
 }

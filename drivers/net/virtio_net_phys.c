@@ -5,26 +5,37 @@
  * receive and one transmit queue, interrupt driven, frames by copy. It
  * implements drivers/netdev.h; guests never see these devices.
  *
- * Features: VERSION_1 and, when offered, MAC; nothing else (no checksum
- * offload, no GSO, no mergeable receive buffers, no control queue, no link
- * status: the link is taken to be up). Without MAC the interface gets a
- * locally administered address made from the transport's address.
+ * Features: VERSION_1 and, when offered, MAC and the offloads CSUM,
+ * HOST_TSO4/6 (the NIC completes checksums and segments TCP frames of up
+ * to 64 KiB that Shoji sends) and GUEST_CSUM, GUEST_TSO4/6 (it hands Shoji
+ * partial checksums and coalesced TCP frames); nothing else (no mergeable
+ * receive buffers, no control queue, no link status: the link is taken to
+ * be up). Without MAC the interface gets a locally administered address
+ * made from the transport's address. The interface's `offloads` are the
+ * ones negotiated, with their dependencies (TSO needs CSUM).
  *
  * Design: every frame is one descriptor holding the 12-byte virtio_net_hdr
- * (VERSION_1 layout, num_buffers included; all zero: no offloads) followed
- * by the frame. Descriptor i of a queue is tied for good to buffer i of
- * that queue's driver memory (VNET_BUF_SIZE bytes: the header and
- * NETDEV_MAX_FRAME, with room for a VLAN tag so that a tagged frame is
- * only dropped, not a device error), so a used id leads straight to its
- * buffer and no chain is ever built.
+ * (VERSION_1 layout, num_buffers included) followed by the frame.
+ * Descriptor i of a queue is tied for good to buffer i of that queue's
+ * driver memory, so a used id leads straight to its buffer and no chain is
+ * ever built. A buffer holds the header and NETDEV_MAX_FRAME, with room
+ * for a VLAN tag so that a tagged frame is only dropped, not a device
+ * error; with TSO in that direction, the header and NET_MAX_GSO_FRAME
+ * (virtio 1.2, 5.1.6.3.1: 65562-byte receive buffers without mergeable
+ * buffers), and then the rings are shorter (VNET_BIG_QUEUE_SIZE).
  *  - Receive: every buffer is posted device-writable at start-up. The
- *    interrupt handler takes the used ones, strips the header, hands each
- *    frame to netdev_receive() with no lock held, then posts the buffers
- *    again.
- *  - Transmit: netdev_xmit() copies the frame behind a zeroed header into
- *    a free buffer and posts it. Sent buffers are reclaimed by the
- *    interrupt handler, and by xmit itself when it finds none free; with
- *    none free after that the frame is dropped (-HV_EAGAIN).
+ *    interrupt handler takes the used ones, turns each header into the
+ *    frame's offload request (checked: net_meta_check; a bad one drops the
+ *    frame), hands the frame to netdev_receive() with no lock held, then
+ *    posts the buffers again.
+ *  - Transmit: netdev_xmit() copies the frame behind a header made from
+ *    its request into a free buffer and posts it. Sent buffers raise no
+ *    interrupt (VIRTQ_AVAIL_F_NO_INTERRUPT): xmit reclaims them when it
+ *    finds none free, as does the interrupt handler whenever it runs;
+ *    with none free after that the frame is dropped (-HV_EAGAIN). A free
+ *    buffer may also be lent (netdev_tx_borrow) to a caller that builds
+ *    its frame there: xmit of that frame records it, and the buffer's
+ *    return posts it, with no copy.
  * The device is trusted hardware, but a used entry that names a buffer
  * not posted, a used index running ahead of what is posted, or a receive
  * length beyond the buffer is treated as a device failure rather than
@@ -48,6 +59,7 @@
  */
 #include <drivers/netdev.h>
 #include <drivers/virtio_mmio.h>
+#include <drivers/virtio_net_hdr.h>
 #include <drivers/virtio_phys.h>
 #include <drivers/virtq.h> /* VIRTQ_DESC_F_WRITE */
 #include <hv/errno.h>
@@ -57,19 +69,32 @@
 #include <hv/spinlock.h>
 #include <string.h>
 
-#define VNET_QUEUE_SIZE 128 /* entries per ring asked for, at most */
+#define VNET_QUEUE_SIZE 128    /* entries per ring asked for, at most */
+#define VNET_BIG_QUEUE_SIZE 64 /* the same with 64 KiB buffers */
 #define VNET_MIN_QUEUE 2
 #define VNET_VLAN_TAG 4
 /* Header + the largest frame (+ a VLAN tag), rounded up to 64 bytes. */
 #define VNET_BUF_SIZE                                                          \
     ALIGN_UP(VIRTIO_NET_HDR_SIZE + NETDEV_MAX_FRAME + VNET_VLAN_TAG, 64)
+/* The same for 64 KiB frames (at least 65562 bytes). */
+#define VNET_BIG_BUF_SIZE                                                      \
+    ALIGN_UP(VIRTIO_NET_HDR_SIZE + NET_MAX_GSO_FRAME + VNET_VLAN_TAG, 64)
 #define VNET_FAULT_LEN 8 /* inject_fault: shorter than the header */
 
 /* The features Shoji accepts when offered; VERSION_1 is also required. */
-#define VNET_FEATURES_WANTED VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_MAC)
+#define VNET_FEATURES_WANTED                                                   \
+    (VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_MAC) |                                   \
+     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_CSUM) |                                  \
+     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_HOST_TSO4) |                             \
+     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_HOST_TSO6) |                             \
+     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_GUEST_CSUM) |                            \
+     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_GUEST_TSO4) |                            \
+     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_GUEST_TSO6))
 
 _Static_assert(VNET_BUF_SIZE >= 1526, "virtio 1.2, 5.1.6.3: at least "
                                       "1526 bytes per receive buffer");
+_Static_assert(VNET_BIG_BUF_SIZE >= 65562, "virtio 1.2, 5.1.6.3.1: at least "
+                                           "65562 bytes with GUEST_TSO");
 
 struct vnet {
     struct netdev dev;
@@ -83,6 +108,8 @@ struct vnet {
     struct virtio_phys_vq vq[2];
     uint8_t *rx_bufs;
     uint8_t *tx_bufs;
+    uint32_t rx_buf_size, tx_buf_size;
+    bool gso_rx; /* GUEST_TSO4/6: the device may coalesce what it hands */
 
     /* Under lock. */
     bool rx_posted[VNET_QUEUE_SIZE];
@@ -90,6 +117,13 @@ struct vnet {
     bool tx_busy[VNET_QUEUE_SIZE];
     uint16_t tx_free[VNET_QUEUE_SIZE]; /* a stack of free buffers */
     uint16_t nr_tx_free;
+    /* Buffers lent (netdev_tx_borrow), and the frame xmit recorded in
+     * each, to be sent when it comes back. */
+    bool tx_lent[VNET_QUEUE_SIZE];
+    bool tx_lent_send[VNET_QUEUE_SIZE];
+    uint32_t tx_lent_len[VNET_QUEUE_SIZE];
+    struct net_meta tx_lent_meta[VNET_QUEUE_SIZE];
+    uint16_t nr_tx_lent;
 
     /* The interrupt handler's receive batch. */
     uint16_t rx_ids[VNET_QUEUE_SIZE];
@@ -97,12 +131,18 @@ struct vnet {
 };
 
 static void vnet_irq(unsigned int intid, void *ctx);
-static int vnet_xmit(struct netdev *d, const void *frame, uint32_t len);
+static int vnet_xmit(struct netdev *d, const void *frame, uint32_t len,
+                     const struct net_meta *m);
 static void vnet_inject_fault(struct netdev *d);
+
+static void *vnet_tx_borrow(struct netdev *d, uint32_t len);
+static void vnet_tx_return(struct netdev *d, void *buf);
 
 static const struct netdev_ops vnet_ops = {
     .xmit = vnet_xmit,
     .inject_fault = vnet_inject_fault,
+    .tx_borrow = vnet_tx_borrow,
+    .tx_return = vnet_tx_return,
 };
 
 static struct virtio_phys_vq *vnet_rxq(struct vnet *vn)
@@ -117,20 +157,20 @@ static struct virtio_phys_vq *vnet_txq(struct vnet *vn)
 
 static uint8_t *vnet_rx_buf(const struct vnet *vn, uint16_t i)
 {
-    return vn->rx_bufs + (size_t)i * VNET_BUF_SIZE;
+    return vn->rx_bufs + (size_t)i * vn->rx_buf_size;
 }
 
 static uint8_t *vnet_tx_buf(const struct vnet *vn, uint16_t i)
 {
-    return vn->tx_bufs + (size_t)i * VNET_BUF_SIZE;
+    return vn->tx_bufs + (size_t)i * vn->tx_buf_size;
 }
 
 /* Makes receive buffer i device-writable again (pushed, not published).
  * Lock held. */
 static void vnet_post_rx(struct vnet *vn, uint16_t i)
 {
-    virtio_phys_vq_set_desc(vnet_rxq(vn), i, vnet_rx_buf(vn, i), VNET_BUF_SIZE,
-                            VIRTQ_DESC_F_WRITE, 0);
+    virtio_phys_vq_set_desc(vnet_rxq(vn), i, vnet_rx_buf(vn, i),
+                            vn->rx_buf_size, VIRTQ_DESC_F_WRITE, 0);
     vn->rx_posted[i] = true;
     vn->nr_rx_posted++;
     virtio_phys_vq_push(vnet_rxq(vn), i);
@@ -165,17 +205,33 @@ static int vnet_read_mac(struct vnet *vn, uint64_t features)
     return 0;
 }
 
-static int vnet_setup_queues(struct vnet *vn)
+static int vnet_setup_queues(struct vnet *vn, uint64_t features)
 {
+    uint16_t rx_max, tx_max;
     uint16_t i;
     int rc;
 
-    rc = virtio_phys_vq_setup(&vn->t, vnet_rxq(vn), VIRTIO_NET_Q_RX,
-                              VNET_QUEUE_SIZE, VNET_MIN_QUEUE, VNET_BUF_SIZE);
+    vn->dev.offloads =
+        vnet_offloads_of(features, VIRTIO_NET_F_CSUM, VIRTIO_NET_F_HOST_TSO4,
+                         VIRTIO_NET_F_HOST_TSO6);
+    /* The device may coalesce what it receives once GUEST_TSO4/6 are
+     * accepted (they need GUEST_CSUM: the offered set is taken as it
+     * is). */
+    vn->gso_rx =
+        (features & (VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_GUEST_TSO4) |
+                     VIRTIO_PHYS_FEATURE(VIRTIO_NET_F_GUEST_TSO6))) != 0;
+    vn->rx_buf_size = vn->gso_rx ? VNET_BIG_BUF_SIZE : VNET_BUF_SIZE;
+    vn->tx_buf_size = (vn->dev.offloads & (NET_OFF_TSO4 | NET_OFF_TSO6)) != 0
+                          ? VNET_BIG_BUF_SIZE
+                          : VNET_BUF_SIZE;
+    rx_max = vn->gso_rx ? VNET_BIG_QUEUE_SIZE : VNET_QUEUE_SIZE;
+    tx_max = vn->tx_buf_size == VNET_BIG_BUF_SIZE ? VNET_BIG_QUEUE_SIZE
+                                                  : VNET_QUEUE_SIZE;
+    rc = virtio_phys_vq_setup(&vn->t, vnet_rxq(vn), VIRTIO_NET_Q_RX, rx_max,
+                              VNET_MIN_QUEUE, vn->rx_buf_size);
     if (rc == 0) {
-        rc = virtio_phys_vq_setup(&vn->t, vnet_txq(vn), VIRTIO_NET_Q_TX,
-                                  VNET_QUEUE_SIZE, VNET_MIN_QUEUE,
-                                  VNET_BUF_SIZE);
+        rc = virtio_phys_vq_setup(&vn->t, vnet_txq(vn), VIRTIO_NET_Q_TX, tx_max,
+                                  VNET_MIN_QUEUE, vn->tx_buf_size);
     }
     if (rc != 0) {
         return rc;
@@ -185,6 +241,9 @@ static int vnet_setup_queues(struct vnet *vn)
     for (i = 0; i < vnet_txq(vn)->num; i++) {
         vn->tx_free[i] = (uint16_t)(vnet_txq(vn)->num - 1 - i);
     }
+    /* Sent frames need no interrupt: xmit takes their buffers back when
+     * it runs out (and the handler whenever it runs). */
+    vnet_txq(vn)->avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
     vn->nr_tx_free = vnet_txq(vn)->num;
     /* Every receive buffer goes in now (virtio 1.2, 3.1.1 step 7 fills
      * the queues before DRIVER_OK); the kick after DRIVER_OK publishes
@@ -204,7 +263,7 @@ static int vnet_init(struct vnet *vn)
 
     rc = virtio_phys_begin(&vn->t, VNET_FEATURES_WANTED, &features);
     if (rc == 0) {
-        rc = vnet_setup_queues(vn);
+        rc = vnet_setup_queues(vn, features);
     }
     if (rc == 0) {
         rc = vnet_read_mac(vn, features);
@@ -248,7 +307,7 @@ static void vnet_reclaim_tx(struct vnet *vn)
     uint16_t n = virtio_phys_vq_used_count(vnet_txq(vn));
 
     /* One used entry per frame: never more new ones than in flight. */
-    if (n > vnet_txq(vn)->num - vn->nr_tx_free) {
+    if (n > vnet_txq(vn)->num - vn->nr_tx_free - vn->nr_tx_lent) {
         vnet_break(vn, "transmit used index ran ahead of the frames in "
                        "flight");
         return;
@@ -284,7 +343,7 @@ static uint16_t vnet_take_rx(struct vnet *vn)
             vnet_break(vn, "receive used ring names a buffer not posted");
             return 0;
         }
-        if (e.len > VNET_BUF_SIZE) {
+        if (e.len > vn->rx_buf_size) {
             vnet_break(vn, "device wrote past a receive buffer");
             return 0;
         }
@@ -294,6 +353,28 @@ static uint16_t vnet_take_rx(struct vnet *vn)
         vn->rx_lens[k] = e.len;
     }
     return n;
+}
+
+/* Hands the frame in a used receive buffer (len bytes with the header)
+ * to the consumer, or drops it: a bad length or request. No lock held. */
+static void vnet_deliver_rx(struct vnet *vn, const uint8_t *buf, uint32_t len)
+{
+    struct net_meta m;
+
+    if (len < VIRTIO_NET_HDR_SIZE + NETDEV_MIN_FRAME) {
+        goto drop;
+    }
+    len -= VIRTIO_NET_HDR_SIZE;
+    vnet_hdr_to_meta(buf, &m);
+    /* Coalesced frames only if Shoji asked for them. */
+    if ((m.gso_type != NET_GSO_NONE && !vn->gso_rx) ||
+        net_meta_check(&m, buf + VIRTIO_NET_HDR_SIZE, len) != 0) {
+        goto drop;
+    }
+    netdev_receive(&vn->dev, buf + VIRTIO_NET_HDR_SIZE, len, &m);
+    return;
+drop:
+    __atomic_fetch_add(&vn->dev.stats.rx_dropped, 1, __ATOMIC_RELAXED);
 }
 
 static void vnet_irq(unsigned int intid, void *ctx)
@@ -318,16 +399,7 @@ static void vnet_irq(unsigned int intid, void *ctx)
     spin_unlock(&vn->lock);
 
     for (k = 0; k < n; k++) {
-        uint32_t len = vn->rx_lens[k];
-
-        if (len < VIRTIO_NET_HDR_SIZE + NETDEV_MIN_FRAME ||
-            len > VIRTIO_NET_HDR_SIZE + NETDEV_MAX_FRAME) {
-            __atomic_fetch_add(&vn->dev.stats.rx_dropped, 1, __ATOMIC_RELAXED);
-            continue;
-        }
-        netdev_receive(&vn->dev,
-                       vnet_rx_buf(vn, vn->rx_ids[k]) + VIRTIO_NET_HDR_SIZE,
-                       len - VIRTIO_NET_HDR_SIZE);
+        vnet_deliver_rx(vn, vnet_rx_buf(vn, vn->rx_ids[k]), vn->rx_lens[k]);
     }
 
     spin_lock(&vn->lock);
@@ -340,29 +412,16 @@ static void vnet_irq(unsigned int intid, void *ctx)
     vnet_unlock(vn);
 }
 
-static int vnet_xmit(struct netdev *d, const void *frame, uint32_t len)
+/* Puts buffer i, holding a frame of len bytes behind room for the header,
+ * on the transmit ring with m's request, and notifies. Lock held. */
+static void vnet_post_tx(struct vnet *vn, uint16_t i, uint32_t len,
+                         const struct net_meta *m)
 {
-    struct vnet *vn = d->priv;
+    uint8_t *buf = vnet_tx_buf(vn, i);
     uint32_t dlen = VIRTIO_NET_HDR_SIZE + len;
-    uint8_t *buf;
-    uint16_t i;
 
-    spin_lock(&vn->lock);
-    if (!vn->broken && vn->nr_tx_free == 0) {
-        vnet_reclaim_tx(vn);
-    }
-    if (vn->broken) {
-        vnet_unlock(vn);
-        return -HV_EIO;
-    }
-    if (vn->nr_tx_free == 0) {
-        spin_unlock(&vn->lock);
-        return -HV_EAGAIN;
-    }
-    i = vn->tx_free[--vn->nr_tx_free];
-    buf = vnet_tx_buf(vn, i);
-    memset(buf, 0, VIRTIO_NET_HDR_SIZE); /* no offloads, num_buffers 0 */
-    memcpy(buf + VIRTIO_NET_HDR_SIZE, frame, len);
+    vnet_hdr_from_meta(buf, m, 0);
+    buf[VNET_HDR_FLAGS] &= (uint8_t)~NET_META_DATA_VALID; /* receive only */
     if (vn->fault_next) {
         dlen = VNET_FAULT_LEN;
         vn->fault_next = false;
@@ -371,8 +430,102 @@ static int vnet_xmit(struct netdev *d, const void *frame, uint32_t len)
     vn->tx_busy[i] = true;
     virtio_phys_vq_push(vnet_txq(vn), i);
     virtio_phys_vq_kick(&vn->t, vnet_txq(vn));
+}
+
+/* A free transmit buffer, reclaiming sent ones if there is none: its
+ * index, or -HV_EIO (failed) or -HV_EAGAIN (none). Lock held. */
+static int vnet_get_tx(struct vnet *vn)
+{
+    if (!vn->broken && vn->nr_tx_free == 0) {
+        vnet_reclaim_tx(vn);
+    }
+    if (vn->broken) {
+        return -HV_EIO;
+    }
+    if (vn->nr_tx_free == 0) {
+        return -HV_EAGAIN;
+    }
+    return vn->tx_free[--vn->nr_tx_free];
+}
+
+/* The lent buffer whose frame starts at frame, or -1. Lock held. */
+static int vnet_lent_index(struct vnet *vn, const void *frame)
+{
+    uintptr_t off = (uintptr_t)frame - (uintptr_t)vn->tx_bufs;
+    uint16_t i;
+
+    if ((uintptr_t)frame < (uintptr_t)vn->tx_bufs ||
+        off % vn->tx_buf_size != VIRTIO_NET_HDR_SIZE) {
+        return -1;
+    }
+    i = (uint16_t)(off / vn->tx_buf_size);
+    return i < vnet_txq(vn)->num && vn->tx_lent[i] ? i : -1;
+}
+
+static int vnet_xmit(struct netdev *d, const void *frame, uint32_t len,
+                     const struct net_meta *m)
+{
+    struct vnet *vn = d->priv;
+    int i;
+
+    spin_lock(&vn->lock);
+    i = vnet_lent_index(vn, frame);
+    if (i >= 0) {
+        /* Built in place: sent when the loan ends (see netdev.h). */
+        vn->tx_lent_send[i] = true;
+        vn->tx_lent_len[i] = len;
+        vn->tx_lent_meta[i] = *m;
+        spin_unlock(&vn->lock);
+        return 0;
+    }
+    i = vnet_get_tx(vn);
+    if (i < 0) {
+        vnet_unlock(vn);
+        return i;
+    }
+    memcpy(vnet_tx_buf(vn, (uint16_t)i) + VIRTIO_NET_HDR_SIZE, frame, len);
+    vnet_post_tx(vn, (uint16_t)i, len, m);
     spin_unlock(&vn->lock);
     return 0;
+}
+
+static void *vnet_tx_borrow(struct netdev *d, uint32_t len)
+{
+    struct vnet *vn = d->priv;
+    void *buf = NULL;
+    int i;
+
+    spin_lock(&vn->lock);
+    if (VIRTIO_NET_HDR_SIZE + len <= vn->tx_buf_size &&
+        (i = vnet_get_tx(vn)) >= 0) {
+        vn->tx_lent[i] = true;
+        vn->tx_lent_send[i] = false;
+        vn->nr_tx_lent++;
+        buf = vnet_tx_buf(vn, (uint16_t)i) + VIRTIO_NET_HDR_SIZE;
+    }
+    vnet_unlock(vn);
+    return buf;
+}
+
+static void vnet_tx_return(struct netdev *d, void *buf)
+{
+    struct vnet *vn = d->priv;
+    int i;
+
+    spin_lock(&vn->lock);
+    i = vnet_lent_index(vn, buf);
+    if (i < 0) {
+        spin_unlock(&vn->lock);
+        return; /* not a loan of ours: ignored */
+    }
+    vn->tx_lent[i] = false;
+    vn->nr_tx_lent--;
+    if (vn->tx_lent_send[i] && !vn->broken) {
+        vnet_post_tx(vn, (uint16_t)i, vn->tx_lent_len[i], &vn->tx_lent_meta[i]);
+    } else {
+        vn->tx_free[vn->nr_tx_free++] = (uint16_t)i;
+    }
+    spin_unlock(&vn->lock);
 }
 
 static void vnet_inject_fault(struct netdev *d)

@@ -23,7 +23,8 @@
  * gathered into a local array and their deliver hooks called after the
  * unlock, so a hook may take its device's lock or call vswitch_lookup.
  * rx_frames counts the frames switched: a runt, dropped before the lock,
- * is not counted.
+ * is not counted. Software fix-ups (vswitch_send) run after the unlock
+ * too, in the input port's scratch buffer.
  */
 #include <drivers/vswitch.h>
 #include <hv/errno.h>
@@ -170,6 +171,7 @@ int vswitch_add_port(struct vswitch *sw, struct vswitch_port *p)
         p->rx_frames = 0;
         p->tx_frames = 0;
         p->tx_flooded = 0;
+        p->tx_soft = 0;
         sw->ports[sw->nr_ports++] = p;
         ret = 0;
     }
@@ -177,8 +179,51 @@ int vswitch_add_port(struct vswitch *sw, struct vswitch_port *p)
     return ret;
 }
 
+/* net_gso_segment's emit: one plain segment out of port ctx. */
+static void vswitch_emit_segment(void *ctx, const uint8_t *seg, uint32_t len)
+{
+    static const struct net_meta plain;
+    struct vswitch_port *to = ctx;
+
+    to->deliver(to, seg, len, &plain);
+}
+
+/* Sends a frame that entered on from out of port to, in a form to takes:
+ * as it is, or with its checksum completed, or cut into segments. */
+static void vswitch_send(struct vswitch_port *from, struct vswitch_port *to,
+                         const uint8_t *frame, uint32_t len,
+                         const struct net_meta *m)
+{
+    uint32_t offloads = __atomic_load_n(&to->offloads, __ATOMIC_RELAXED);
+    uint32_t need = net_meta_needs(m);
+    struct net_meta out = *m;
+
+    if ((offloads & NET_OFF_CSUM) == 0) {
+        out.flags &= (uint8_t)~NET_META_DATA_VALID;
+    }
+    if ((offloads & need) == need) {
+        to->deliver(to, frame, len, &out);
+        return;
+    }
+    __atomic_fetch_add(&to->tx_soft, 1, __ATOMIC_RELAXED);
+    if (m->gso_type != NET_GSO_NONE) {
+        (void)net_gso_segment(frame, len, m, from->scratch,
+                              vswitch_emit_segment, to);
+        return;
+    }
+    /* A plain frame (at most NET_MAX_FRAME: checked) whose checksum is
+     * still to be completed. */
+    memcpy(from->scratch, frame, len);
+    net_csum_complete(from->scratch, len, m);
+    out.flags &= (uint8_t)~NET_META_NEEDS_CSUM;
+    out.csum_start = 0;
+    out.csum_offset = 0;
+    to->deliver(to, from->scratch, len, &out);
+}
+
 void vswitch_input(struct vswitch *sw, struct vswitch_port *from,
-                   const void *frame, uint32_t len, uint64_t now_ns)
+                   const void *frame, uint32_t len, const struct net_meta *m,
+                   uint64_t now_ns)
 {
     struct vswitch_port *out[VSWITCH_MAX_PORTS];
     unsigned int n;
@@ -191,7 +236,7 @@ void vswitch_input(struct vswitch *sw, struct vswitch_port *from,
     n = vswitch_route(sw, from, frame, now_ns, out);
     spin_unlock(&sw->lock);
     for (i = 0; i < n; i++) {
-        out[i]->deliver(out[i], frame, len);
+        vswitch_send(from, out[i], frame, len, m);
     }
 }
 

@@ -177,6 +177,11 @@ static void vdev_set_status(struct virtio_dev *d, uint32_t val)
          !virtio_dev_has(d, VIRTIO_F_VERSION_1))) {
         val &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
     }
+    if ((val & VIRTIO_STATUS_DRIVER_OK) != 0 &&
+        (d->status & VIRTIO_STATUS_DRIVER_OK) == 0 &&
+        d->ops->driver_ok != NULL) {
+        d->ops->driver_ok(d);
+    }
     /* The device's own bit survives driver writes until reset. */
     d->status = val | (d->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 }

@@ -6,6 +6,7 @@
  */
 #include <drivers/virtio_mmio.h>
 #include <drivers/virtio_net_backend.h>
+#include <drivers/virtio_net_hdr.h>
 #include <hv/errno.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
@@ -15,8 +16,12 @@
 #define VNET_RX 0
 #define VNET_TX 1
 #define VNET_QUEUE_MAX 256
-#define VNET_F_MAC 5
 #define VNET_CONFIG_SIZE 6 /* mac[6] */
+#define VNET_FEATURES                                                          \
+    (1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_F_INDIRECT_DESC |               \
+     1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_HOST_TSO4 |              \
+     1ULL << VIRTIO_NET_F_HOST_TSO6 | 1ULL << VIRTIO_NET_F_GUEST_CSUM |        \
+     1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6)
 
 static struct virtio_net_backend *vnet_of(struct virtio_dev *d)
 {
@@ -30,15 +35,17 @@ static bool hv_switch_ready;
 static struct vswitch_port uplink_port;
 
 static void uplink_deliver(struct vswitch_port *p, const void *frame,
-                           uint32_t len)
+                           uint32_t len, const struct net_meta *m)
 {
-    (void)netdev_xmit(p->ctx, frame, len); /* a full ring drops it */
+    (void)netdev_xmit(p->ctx, frame, len, m); /* a full ring drops it */
 }
 
-/* A frame from the NIC (its interrupt, CPU 0). */
-static void uplink_rx(void *ctx, const void *frame, uint32_t len)
+/* A frame from the NIC (its interrupt, CPU 0: the uplink port's inputs
+ * are serialised), its request checked by the driver. */
+static void uplink_rx(void *ctx, const void *frame, uint32_t len,
+                      const struct net_meta *m)
 {
-    vswitch_input(&hv_switch, ctx, frame, len, timer_now_ns());
+    vswitch_input(&hv_switch, ctx, frame, len, m, timer_now_ns());
 }
 
 struct vswitch *virtio_net_switch(void)
@@ -55,6 +62,7 @@ struct vswitch *virtio_net_switch(void)
         uplink_port.name = nic->name;
         uplink_port.deliver = uplink_deliver;
         uplink_port.ctx = nic;
+        uplink_port.offloads = nic->offloads;
         if (vswitch_add_port(&hv_switch, &uplink_port) == 0) {
             netdev_set_rx(nic, uplink_rx, &uplink_port);
             pr_info("switch: uplink %s", nic->name);
@@ -79,6 +87,32 @@ static bool vnet_live(const struct virtio_dev *d, unsigned int q)
     return (d->status & VIRTIO_STATUS_DRIVER_OK) != 0 &&
            (d->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET) == 0 &&
            d->queues[q].ready;
+}
+
+/* What the guest negotiated to receive: NET_OFF_*. Lock held, or at
+ * DRIVER_OK. */
+static uint32_t vnet_rx_offloads(const struct virtio_dev *d)
+{
+    return vnet_offloads_of(d->drv_features, VIRTIO_NET_F_GUEST_CSUM,
+                            VIRTIO_NET_F_GUEST_TSO4, VIRTIO_NET_F_GUEST_TSO6);
+}
+
+/* The same for what it may send (CSUM, HOST_TSO4/6). */
+static uint32_t vnet_tx_offloads(const struct virtio_dev *d)
+{
+    return vnet_offloads_of(d->drv_features, VIRTIO_NET_F_CSUM,
+                            VIRTIO_NET_F_HOST_TSO4, VIRTIO_NET_F_HOST_TSO6);
+}
+
+static void vnet_driver_ok(struct virtio_dev *d)
+{
+    __atomic_store_n(&vnet_of(d)->port.offloads, vnet_rx_offloads(d),
+                     __ATOMIC_RELAXED);
+}
+
+static void vnet_reset(struct virtio_dev *d)
+{
+    __atomic_store_n(&vnet_of(d)->port.offloads, 0, __ATOMIC_RELAXED);
 }
 
 /*
@@ -117,16 +151,19 @@ static void vnet_copy(const struct virtq_chain *c, bool to_guest, uint64_t off,
 
 /* A frame from the switch for this guest: into its next rx buffer. */
 static void vnet_deliver(struct vswitch_port *p, const void *frame,
-                         uint32_t len)
+                         uint32_t len, const struct net_meta *m)
 {
     struct virtio_net_backend *n = p->ctx;
     struct virtio_dev *d = &n->dev;
-    static const uint8_t hdr[VNET_HDR_SIZE] = {[10] = 1}; /* num_buffers */
+    uint8_t hdr[VNET_HDR_SIZE];
+    uint32_t need = net_meta_needs(m);
     int rc = 0;
 
     spin_lock(&d->lock);
-    if (!vnet_live(d, VNET_RX) ||
+    if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need ||
         (rc = virtq_pop(&d->queues[VNET_RX].vq, &d->mem, &n->chain)) != 1) {
+        /* not running, reset since the switch looked (the offloads it
+         * took are gone), or no buffer posted */
         n->stats.rx_dropped++;
     } else if (n->chain.nr_readable != 0) {
         virtio_dev_fail(d, "receiveq: device-readable buffer");
@@ -134,12 +171,14 @@ static void vnet_deliver(struct vswitch_port *p, const void *frame,
         n->stats.rx_dropped++; /* too small: returned empty */
         rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head, 0);
     } else {
-        vnet_copy(&n->chain, true, 0, (uint8_t *)hdr, VNET_HDR_SIZE);
+        vnet_hdr_from_meta(hdr, m, 1);
+        vnet_copy(&n->chain, true, 0, hdr, VNET_HDR_SIZE);
         vnet_copy(&n->chain, true, VNET_HDR_SIZE, (uint8_t *)frame, len);
         rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head,
                         VNET_HDR_SIZE + len);
         virtio_dev_used(d, VNET_RX);
         n->stats.rx_frames++;
+        n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
     }
     if (rc < 0) {
         virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
@@ -148,8 +187,85 @@ static void vnet_deliver(struct vswitch_port *p, const void *frame,
     virtio_dev_sync_irq(d);
 }
 
-/* Takes one transmitted frame into txbuf (tx_lock held). Its length, 0
- * when there was none or it was dropped, -1 when the queue broke. */
+/* The uplink's NIC, for transmit buffers to build frames in; NULL when
+ * sw is not the host switch or it has no uplink. */
+static struct netdev *vnet_uplink_nic(const struct virtio_net_backend *n)
+{
+    return n->sw == &hv_switch && hv_switch_ready ? uplink_port.ctx : NULL;
+}
+
+/*
+ * Reads the header and frame of transmitted chain c into txmeta and
+ * txframe: the frame's length, or 0 when it is dropped (counted). The
+ * frame goes into a transmit buffer the uplink's NIC lends when it can
+ * (so that a frame for the NIC is copied once, not twice), else into
+ * txbuf. The request is checked on the copy, never in guest memory, and
+ * must be one the guest negotiated. tx_lock and dev.lock held.
+ */
+static int vnet_read_tx(struct virtio_net_backend *n,
+                        const struct virtq_chain *c)
+{
+    uint8_t hdr[VNET_HDR_SIZE];
+    struct net_meta *m = &n->txmeta;
+    struct netdev *nic = vnet_uplink_nic(n);
+    uint64_t flen;
+    uint32_t need;
+
+    if (c->readable_bytes < VNET_HDR_SIZE + NETDEV_MIN_FRAME ||
+        c->readable_bytes > VNET_HDR_SIZE + NET_MAX_GSO_FRAME) {
+        n->stats.tx_dropped++;
+        return 0;
+    }
+    flen = c->readable_bytes - VNET_HDR_SIZE;
+    vnet_copy(c, false, 0, hdr, VNET_HDR_SIZE);
+    vnet_hdr_to_meta(hdr, m);
+    /* DATA_VALID is a receive-side flag, and unknown flags are ignored
+     * (virtio 1.2, 5.1.6.2.2); fields without a meaning here are cleared,
+     * so that nothing of the sender's reaches a receiver unasked. */
+    m->flags &= NET_META_NEEDS_CSUM;
+    if (m->gso_type == NET_GSO_NONE) {
+        m->hdr_len = 0;
+        m->gso_size = 0;
+    }
+    if (m->flags == 0) {
+        m->csum_start = 0;
+        m->csum_offset = 0;
+    }
+    if (m->gso_type == NET_GSO_NONE && flen > NETDEV_MAX_FRAME) {
+        n->stats.tx_dropped++; /* oversized */
+        return 0;
+    }
+    need = net_meta_needs(m);
+    if ((vnet_tx_offloads(&n->dev) & need) != need) {
+        n->stats.tx_bad_hdr++;
+        return 0;
+    }
+    n->txframe = nic != NULL ? netdev_tx_borrow(nic, (uint32_t)flen) : NULL;
+    n->txlender = n->txframe != NULL ? nic : NULL;
+    if (n->txframe == NULL) {
+        n->txframe = n->txbuf;
+    }
+    vnet_copy(c, false, VNET_HDR_SIZE, n->txframe, (uint32_t)flen);
+    if (net_meta_check(m, n->txframe, (uint32_t)flen) != 0) {
+        n->stats.tx_bad_hdr++;
+        return 0;
+    }
+    return (int)flen;
+}
+
+/* Gives back the NIC's buffer txframe was built in, if it was lent: the
+ * NIC sends the frame if the switch sent it there. tx_lock held. */
+static void vnet_end_loan(struct virtio_net_backend *n)
+{
+    if (n->txlender != NULL) {
+        netdev_tx_return(n->txlender, n->txframe);
+        n->txlender = NULL;
+    }
+}
+
+/* Takes one transmitted frame into txframe (tx_lock held). Its length, 0
+ * when there was none or it was dropped, -1 when the queue broke. A loan
+ * (vnet_read_tx) may be left even so: vnet_end_loan ends it. */
 static int vnet_take_tx(struct virtio_net_backend *n)
 {
     struct virtio_dev *d = &n->dev;
@@ -167,16 +283,7 @@ static int vnet_take_tx(struct virtio_net_backend *n)
         virtio_dev_fail(d, "transmitq: device-writable buffer");
         rc = -1;
     } else if (rc == 1) {
-        uint64_t flen = c->readable_bytes - (c->readable_bytes >= VNET_HDR_SIZE
-                                                 ? VNET_HDR_SIZE
-                                                 : c->readable_bytes);
-
-        if (flen < NETDEV_MIN_FRAME || flen > NETDEV_MAX_FRAME) {
-            n->stats.tx_dropped++;
-        } else {
-            vnet_copy(c, false, VNET_HDR_SIZE, n->txbuf, (uint32_t)flen);
-            len = (int)flen;
-        }
+        len = vnet_read_tx(n, c);
         if (virtq_push(&d->queues[VNET_TX].vq, &d->mem, c->head, 0) != 0) {
             rc = -1;
         } else {
@@ -203,35 +310,47 @@ static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
     spin_lock(&n->tx_lock);
     while ((len = vnet_take_tx(n)) >= 0) {
         if (len == 0) {
+            vnet_end_loan(n);
             continue;
         }
-        if (memcmp(n->txbuf + ETH_ALEN, n->mac, ETH_ALEN) != 0) {
+        if (memcmp(n->txframe + ETH_ALEN, n->mac, ETH_ALEN) != 0) {
             n->stats.tx_spoofed++; /* not its own source address */
+            vnet_end_loan(n);
             continue;
         }
         n->stats.tx_frames++;
-        vswitch_input(n->sw, &n->port, n->txbuf, (uint32_t)len, timer_now_ns());
+        n->stats.tx_gso += n->txmeta.gso_type != NET_GSO_NONE;
+        vswitch_input(n->sw, &n->port, n->txframe, (uint32_t)len, &n->txmeta,
+                      timer_now_ns());
+        vnet_end_loan(n);
     }
+    vnet_end_loan(n);
     spin_unlock(&n->tx_lock);
 }
 
+/* Transmit: after_notify does the work. Receive: buffers wait for
+ * frames, so the guest is told not to notify again (it still may). */
 static int vnet_notify(struct virtio_dev *d, unsigned int q)
 {
-    (void)d;
-    (void)q;
-    return 0; /* transmit: after_notify; receive: buffers wait for frames */
+    if (q == VNET_RX) {
+        return virtq_set_used_flags(&d->queues[VNET_RX].vq, &d->mem,
+                                    VIRTQ_USED_F_NO_NOTIFY);
+    }
+    return 0;
 }
 
 static const struct virtio_dev_ops vnet_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
-    .features = 1ULL << VNET_F_MAC,
+    .features = VNET_FEATURES,
     .nr_queues = 2,
     .queue_max = VNET_QUEUE_MAX,
     .config_size = VNET_CONFIG_SIZE,
     .config_read = vnet_config_read,
     .notify = vnet_notify,
     .after_notify = vnet_after_notify,
+    .driver_ok = vnet_driver_ok,
+    .reset = vnet_reset,
 };
 
 /* Guests' addresses so far: two guests with one MAC would confuse the

@@ -410,6 +410,22 @@ int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
     return 0;
 }
 
+int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
+                         uint16_t flags)
+{
+    volatile uint8_t *used;
+
+    if (q->broken) {
+        return -HV_EINVAL;
+    }
+    used = virtq_map(mem, q->used_gpa, virtq_used_bytes(q->num));
+    if (!used) {
+        return virtq_fail(q, ERR_USED_RAM);
+    }
+    virtq_store16(used, flags);
+    return 0;
+}
+
 bool virtq_should_notify(struct virtq *q, const struct virtq_mem *mem)
 {
     const volatile uint8_t *avail;

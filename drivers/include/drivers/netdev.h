@@ -13,36 +13,48 @@
  * arriving with no consumer are dropped.
  *
  * Frames are Ethernet frames without the FCS: 14-byte header + payload,
- * NETDEV_MIN_FRAME..NETDEV_MAX_FRAME bytes (1500-byte MTU, no VLAN tag).
+ * NETDEV_MIN_FRAME..NETDEV_MAX_FRAME bytes (1500-byte MTU, no VLAN tag),
+ * each with the offload request of drivers/net_offload.h. A frame may
+ * carry a request only when the other side takes it: xmit is only handed
+ * what the interface's `offloads` lists (then up to NET_MAX_GSO_FRAME
+ * bytes), and a driver hands its consumer requests the NIC made, checked
+ * with net_meta_check.
  *
  * Locking: netdev_xmit may be called on any CPU, concurrently; each
  * driver serialises its rings with its own spinlock.
  */
 #pragma once
 
+#include <drivers/net_offload.h>
 #include <hv/types.h>
 
 #define NETDEV_MAX 4
 #define NETDEV_MIN_FRAME 14
-#define NETDEV_MAX_FRAME 1514
+#define NETDEV_MAX_FRAME NET_MAX_FRAME
 #define ETH_ALEN 6
 
 struct netdev;
 
-typedef void (*netdev_rx_fn)(void *ctx, const void *frame, uint32_t len);
+typedef void (*netdev_rx_fn)(void *ctx, const void *frame, uint32_t len,
+                             const struct net_meta *m);
 
 struct netdev_ops {
     /* Copies and queues one frame netdev_xmit has validated: 0,
      * -HV_EAGAIN (ring full: dropped), -HV_EIO (device failed). */
-    int (*xmit)(struct netdev *d, const void *frame, uint32_t len);
+    int (*xmit)(struct netdev *d, const void *frame, uint32_t len,
+                const struct net_meta *m);
     /* Optional, for self-tests: the next frame goes to the device
      * malformed, so that the device reports a failure. */
     void (*inject_fault)(struct netdev *d);
+    /* Optional, both or neither: netdev_tx_borrow / netdev_tx_return. */
+    void *(*tx_borrow)(struct netdev *d, uint32_t len);
+    void (*tx_return)(struct netdev *d, void *buf);
 };
 
 struct netdev_stats {
     uint64_t tx_frames, tx_dropped;
     uint64_t rx_frames, rx_dropped;
+    uint64_t tx_gso, rx_gso; /* frames that carried a GSO request */
 };
 
 /* One interface. Filled by its driver before netdev_register(); read-only
@@ -51,7 +63,8 @@ struct netdev {
     char name[8]; /* "net0", ...: set by netdev_register */
     uint8_t mac[ETH_ALEN];
     const struct netdev_ops *ops;
-    void *priv; /* the driver's */
+    uint32_t offloads; /* NET_OFF_*: what xmit takes; set before register */
+    void *priv;        /* the driver's */
     netdev_rx_fn rx;
     void *rx_ctx;
     struct netdev_stats stats;
@@ -67,12 +80,31 @@ struct netdev *netdev_get(unsigned int i);
 void netdev_set_rx(struct netdev *d, netdev_rx_fn rx, void *ctx);
 
 /**
- * Sends one frame (copied before the call returns). 0; -HV_EINVAL for a
- * length outside NETDEV_MIN_FRAME..NETDEV_MAX_FRAME or a NULL frame;
+ * Sends one frame with offload request m (copied before the call
+ * returns). 0; -HV_EINVAL for a NULL frame or m, a request d does not take
+ * (its offloads), or a length outside NETDEV_MIN_FRAME..NETDEV_MAX_FRAME
+ * (NET_MAX_GSO_FRAME with a GSO request);
  * -HV_EAGAIN when the transmit ring is full (the frame is dropped);
  * -HV_EIO when the device has failed.
  */
-int netdev_xmit(struct netdev *d, const void *frame, uint32_t len);
+int netdev_xmit(struct netdev *d, const void *frame, uint32_t len,
+                const struct net_meta *m);
+
+/**
+ * Lends the caller a free transmit buffer of d for a frame of up to len
+ * bytes, so that a frame built there goes out without another copy: where
+ * the frame goes, or NULL (d does not lend, has none free or none that
+ * large, or has failed). The caller owns the buffer until
+ * netdev_tx_return(); a netdev_xmit() of exactly that frame meanwhile (the
+ * returned pointer, any length up to len) only records it, and the return
+ * sends it. So a frame may be read after it was "sent", e.g. while a
+ * switch floods it to other ports. Any CPU; one loan per caller at a time.
+ */
+void *netdev_tx_borrow(struct netdev *d, uint32_t len);
+
+/** Ends the loan of buf: sends the frame netdev_xmit recorded from it, if
+ * any (a failed device drops it), and frees the buffer otherwise. */
+void netdev_tx_return(struct netdev *d, void *buf);
 
 /**
  * Self-tests only: makes the next frame queued on d reach the device
@@ -89,8 +121,10 @@ bool netdev_inject_fault(struct netdev *d);
  * during probing. */
 int netdev_register(struct netdev *d);
 
-/** Hands a received frame to d's consumer (drivers call this). */
-void netdev_receive(struct netdev *d, const void *frame, uint32_t len);
+/** Hands a received frame, with the NIC's checked offload request m, to
+ * d's consumer (drivers call this). */
+void netdev_receive(struct netdev *d, const void *frame, uint32_t len,
+                    const struct net_meta *m);
 
 /**
  * Probes the host device tree's virtio-mmio transports and registers each

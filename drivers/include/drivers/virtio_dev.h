@@ -45,6 +45,8 @@ struct virtio_dev_ops {
      * -HV_EINVAL when the queue turned out malformed (the transport then
      * needs a reset; q's error says why). */
     int (*notify)(struct virtio_dev *d, unsigned int q);
+    /* Optional: the driver set DRIVER_OK (features are final). */
+    void (*driver_ok)(struct virtio_dev *d);
     /* Device reset by the driver (or before first use). Optional. */
     void (*reset)(struct virtio_dev *d);
     /* Optional: called after notify, without d->lock, for work that must

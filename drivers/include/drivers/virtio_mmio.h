@@ -78,7 +78,13 @@
 #define VIRTIO_BLK_SECTOR_SIZE 512
 
 /* virtio-net (virtio 1.2, 5.1). */
+#define VIRTIO_NET_F_CSUM 0       /* device completes checksums (tx) */
+#define VIRTIO_NET_F_GUEST_CSUM 1 /* driver takes partial checksums (rx) */
 #define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_GUEST_TSO4 7
+#define VIRTIO_NET_F_GUEST_TSO6 8
+#define VIRTIO_NET_F_HOST_TSO4 11
+#define VIRTIO_NET_F_HOST_TSO6 12
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_STATUS 16
 #define VIRTIO_NET_F_CTRL_VQ 17

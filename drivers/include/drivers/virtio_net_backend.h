@@ -2,23 +2,36 @@
 /*
  * virtio-net for a guest (virtio 1.2, 5.1), one queue pair, plugged into
  * Shoji's virtual switch (drivers/vswitch.h), whose uplink is the host's
- * first NIC when there is one. Offered: VERSION_1 and MAC (the VM
- * description's address); no offloads, so frames are at most 1514 bytes.
+ * first NIC when there is one. Offered: VERSION_1, MAC (the VM
+ * description's address), INDIRECT_DESC, and the offloads CSUM, HOST_TSO4,
+ * HOST_TSO6 (the guest may send partial checksums and TCP frames of up to
+ * 64 KiB) and GUEST_CSUM, GUEST_TSO4, GUEST_TSO6 (it takes them). No
+ * mergeable buffers: a guest that takes TSO posts 64 KiB receive buffers
+ * (Linux does, as chains of pages).
  *
  * Transmit: the guest's frames leave through the switch one by one, each
- * copied once out of guest RAM; a frame whose source MAC is not the
- * guest's own is dropped (no spoofing another guest), as are oversized or
- * runt frames. Receive: a frame the switch delivers is copied into the
- * next buffer the guest posted, or dropped when it posted none (counted).
+ * copied once out of guest RAM (into a transmit buffer the uplink's NIC
+ * lends, when it can: a frame for the NIC is then not copied again), its
+ * header's offload request checked on
+ * the copy (net_meta_check, and only what the guest negotiated); a frame
+ * whose source MAC is not the guest's own is dropped (no spoofing another
+ * guest), as are oversized or runt frames and bad requests (counted).
+ * Receive: a frame the switch delivers is copied into the next buffer
+ * the guest posted, with its request in the header, or dropped when the
+ * guest posted none or one too small (counted). The port's offloads are
+ * what the guest negotiated (set at DRIVER_OK, cleared on reset), so the
+ * switch fixes up in software what the guest does not take.
  * Chains in the wrong direction are malformed (DEVICE_NEEDS_RESET).
  *
  * Locking: dev.lock guards the queues, as for every virtio device. The
  * transmit path holds only tx_lock (which also guards txbuf) while it
  * hands a frame to the switch, never dev.lock: the switch then takes other
- * devices' dev.lock to deliver. Order: tx_lock, switch, a dev.lock.
+ * devices' dev.lock to deliver. Order: tx_lock, switch, a dev.lock; and
+ * tx_lock, dev.lock, the NIC's lock (a loan).
  */
 #pragma once
 
+#include <drivers/net_offload.h>
 #include <drivers/netdev.h>
 #include <drivers/virtio_dev.h>
 #include <drivers/vswitch.h>
@@ -26,8 +39,8 @@
 #define VNET_HDR_SIZE 12
 
 struct virtio_net_stats {
-    uint64_t tx_frames, tx_dropped, tx_spoofed;
-    uint64_t rx_frames, rx_dropped;
+    uint64_t tx_frames, tx_dropped, tx_spoofed, tx_bad_hdr, tx_gso;
+    uint64_t rx_frames, rx_dropped, rx_gso;
 };
 
 struct virtio_net_backend {
@@ -36,10 +49,15 @@ struct virtio_net_backend {
     struct vswitch *sw;
     struct vswitch_port port;
     struct spinlock tx_lock;
-    uint8_t txbuf[NETDEV_MAX_FRAME]; /* under tx_lock */
-    struct virtq_chain chain;        /* under dev.lock */
-    struct virtq_chain txchain;      /* under tx_lock, then dev.lock */
-    struct virtio_net_stats stats;   /* under dev.lock / tx_lock */
+    /* Under tx_lock: the frame being sent, its request, and the NIC that
+     * lent the buffer it is in (NULL: it is in txbuf). */
+    uint8_t *txframe;
+    struct net_meta txmeta;
+    struct netdev *txlender;
+    uint8_t txbuf[NET_MAX_GSO_FRAME];
+    struct virtq_chain chain;      /* under dev.lock */
+    struct virtq_chain txchain;    /* under tx_lock, then dev.lock */
+    struct virtio_net_stats stats; /* under dev.lock / tx_lock */
 };
 
 /** The switch every guest's virtio-net is plugged into; created on first

@@ -104,6 +104,14 @@ int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
                uint32_t written);
 
 /**
+ * Writes used->flags (VIRTQ_USED_F_NO_NOTIFY: the device needs no
+ * notifications for this queue, a hint drivers follow): 0, or -HV_EINVAL
+ * when the queue is broken or its used ring left guest RAM (then broken).
+ */
+int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
+                         uint16_t flags);
+
+/**
  * Should the device interrupt the driver after its pushes? Honours
  * VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with event_idx; records
  * used_idx as checked, whatever the answer.
