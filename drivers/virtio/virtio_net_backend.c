@@ -15,13 +15,13 @@
 
 #define VNET_RX 0
 #define VNET_TX 1
-#define VNET_QUEUE_MAX 256
 #define VNET_CONFIG_SIZE 6 /* mac[6] */
 #define VNET_FEATURES                                                          \
     (1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_F_INDIRECT_DESC |               \
      1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_HOST_TSO4 |              \
      1ULL << VIRTIO_NET_F_HOST_TSO6 | 1ULL << VIRTIO_NET_F_GUEST_CSUM |        \
-     1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6)
+     1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6 |       \
+     1ULL << VIRTIO_NET_F_MRG_RXBUF)
 
 static struct virtio_net_backend *vnet_of(struct virtio_dev *d)
 {
@@ -149,7 +149,65 @@ static void vnet_copy(const struct virtq_chain *c, bool to_guest, uint64_t off,
     }
 }
 
-/* A frame from the switch for this guest: into its next rx buffer. */
+/*
+ * With MRG_RXBUF: spreads the header and frame over as many posted buffers
+ * as they need, in order, the header (num_buffers: how many) at the start
+ * of the first (virtio 1.2, 5.1.6.4). When the guest posted too few, the
+ * buffers taken are given back untouched and the frame is dropped. 1, 0
+ * (dropped, counted) or -1 (the queue broke). dev.lock held.
+ */
+static int vnet_deliver_merged(struct virtio_net_backend *n,
+                               const uint8_t *frame, uint32_t len,
+                               const struct net_meta *m)
+{
+    struct virtio_dev *d = &n->dev;
+    struct virtq *q = &d->queues[VNET_RX].vq;
+    uint32_t total = VNET_HDR_SIZE + len;
+    uint32_t pos = 0; /* of header + frame, placed so far */
+    uint16_t k = 0;
+    uint8_t hdr[VNET_HDR_SIZE];
+
+    while (pos < total) {
+        struct virtq_chain *c = k == 0 ? &n->chain : &n->chain2;
+        int rc = virtq_pop(q, &d->mem, c);
+        uint32_t take;
+
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 1 && c->nr_readable != 0) {
+            virtio_dev_fail(d, "receiveq: device-readable buffer");
+            return -1;
+        }
+        if (rc == 0 || (k == 0 && c->writable_bytes < VNET_HDR_SIZE)) {
+            virtq_unpop(q, (uint16_t)(k + rc)); /* too few, or too small */
+            n->stats.rx_dropped++;
+            return 0;
+        }
+        take = c->writable_bytes < total - pos ? (uint32_t)c->writable_bytes
+                                               : total - pos;
+        if (k == 0) {
+            vnet_copy(c, true, VNET_HDR_SIZE, (uint8_t *)frame,
+                      take - VNET_HDR_SIZE);
+        } else {
+            vnet_copy(c, true, 0, (uint8_t *)frame + pos - VNET_HDR_SIZE, take);
+        }
+        n->mrg_head[k] = c->head;
+        n->mrg_len[k] = take;
+        pos += take;
+        k++;
+    }
+    vnet_hdr_from_meta(hdr, m, k);
+    vnet_copy(&n->chain, true, 0, hdr, VNET_HDR_SIZE);
+    for (uint16_t i = 0; i < k; i++) {
+        if (virtq_push(q, &d->mem, n->mrg_head[i], n->mrg_len[i]) != 0) {
+            return -1;
+        }
+    }
+    return 1;
+}
+
+/* A frame from the switch for this guest: into its next rx buffer(s). */
 static void vnet_deliver(struct vswitch_port *p, const void *frame,
                          uint32_t len, const struct net_meta *m)
 {
@@ -160,8 +218,17 @@ static void vnet_deliver(struct vswitch_port *p, const void *frame,
     int rc = 0;
 
     spin_lock(&d->lock);
-    if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need ||
-        (rc = virtq_pop(&d->queues[VNET_RX].vq, &d->mem, &n->chain)) != 1) {
+    if (vnet_live(d, VNET_RX) && (vnet_rx_offloads(d) & need) == need &&
+        virtio_dev_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
+        rc = vnet_deliver_merged(n, frame, len, m);
+        if (rc == 1) {
+            virtio_dev_used(d, VNET_RX);
+            n->stats.rx_frames++;
+            n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
+        }
+    } else if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need ||
+               (rc = virtq_pop(&d->queues[VNET_RX].vq, &d->mem, &n->chain)) !=
+                   1) {
         /* not running, reset since the switch looked (the offloads it
          * took are gone), or no buffer posted */
         n->stats.rx_dropped++;
@@ -180,7 +247,7 @@ static void vnet_deliver(struct vswitch_port *p, const void *frame,
         n->stats.rx_frames++;
         n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
     }
-    if (rc < 0) {
+    if (rc < 0 && d->queues[VNET_RX].vq.broken) {
         virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
     }
     spin_unlock(&d->lock);

@@ -410,6 +410,14 @@ int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
     return 0;
 }
 
+void virtq_unpop(struct virtq *q, uint16_t n)
+{
+    /* The driver cannot have reused these slots: they were never pushed
+     * back. With event_idx, avail_event stays ahead; that only means one
+     * notification the device did not need. */
+    q->last_avail = (uint16_t)(q->last_avail - n);
+}
+
 int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
                          uint16_t flags)
 {

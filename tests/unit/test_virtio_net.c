@@ -658,6 +658,63 @@ static void test_gso_to_plain_guest(void **state)
                            FEAT(VIRTIO_NET_F_GUEST_TSO6));
 }
 
+/* With MRG_RXBUF, a GSO frame fills as many of b's small buffers as it
+ * needs, num_buffers in the first one's header; a frame that does not fit
+ * in what is left is dropped and leaves the buffers to the next frame. */
+static void test_mrg_rxbuf(void **state)
+{
+    struct fixture *f = *state;
+    struct guest *a = &f->g[0], *b = &f->g[1];
+    static uint8_t frame[NET_MAX_GSO_FRAME];
+    static uint8_t got[NET_MAX_GSO_FRAME + VNET_HDR_SIZE];
+    uint32_t len = tcp_frame(frame, GSO_PAYLOAD, true);
+    uint32_t total = VNET_HDR_SIZE + len;
+    uint32_t nbufs = (total + SEG_RX_LEN - 1) / SEG_RX_LEN;
+    uint32_t off = 0;
+    unsigned int i;
+
+    assert_true(nbufs > 1 && nbufs < NR_SEGS);
+    driver_init_features(a, FEAT_MAC | FEAT_TX_TSO4);
+    driver_init_features(b, FEAT_MAC | FEAT_RX_TSO4 |
+                                FEAT(VIRTIO_NET_F_MRG_RXBUF));
+    for (i = 0; i < NR_SEGS; i++) {
+        put_desc(b, RX_DESC, i, SEG_RX(i), SEG_RX_LEN, VIRTQ_DESC_F_WRITE);
+        make_avail(b, RX_AVAIL, (uint16_t)i, (uint16_t)i);
+    }
+    send_req(a, 0, frame, len, &gso_req);
+    assert_int_equal(used_idx(b, RX_USED), nbufs);
+    for (i = 0; i < nbufs; i++) {
+        uint32_t n = used_len(b, RX_USED, i);
+
+        assert_int_equal(n, MIN(total - off, (uint32_t)SEG_RX_LEN));
+        memcpy(got + off, b->ram + SEG_RX(i), n);
+        off += n;
+    }
+    assert_int_equal(off, total);
+    assert_int_equal(le16(got + 10), nbufs); /* num_buffers */
+    assert_int_equal(got[0], gso_req.flags);
+    assert_int_equal(got[1], gso_req.gso_type);
+    assert_int_equal(le16(got + 4), gso_req.gso_size);
+    assert_memory_equal(got + VNET_HDR_SIZE, frame, len);
+    assert_int_equal(b->n.stats.rx_frames, 1);
+    assert_int_equal(b->n.stats.rx_gso, 1);
+    assert_int_equal(b->n.port.tx_soft, 0);
+
+    /* NR_SEGS - nbufs buffers left: too few for the same frame again. */
+    send_req(a, 1, frame, len, &gso_req);
+    assert_int_equal(used_idx(b, RX_USED), nbufs);
+    assert_int_equal(b->n.stats.rx_dropped, 1);
+    /* ... but the first of them takes a small frame. */
+    len = tcp_frame(frame, 100, true);
+    send_req(a, 2, frame, len, &csum_req);
+    assert_int_equal(used_idx(b, RX_USED), nbufs + 1);
+    assert_int_equal(used_len(b, RX_USED, nbufs), VNET_HDR_SIZE + len);
+    assert_int_equal(le16(b->ram + SEG_RX(nbufs) + 10), 1);
+    assert_memory_equal(b->ram + SEG_RX(nbufs) + VNET_HDR_SIZE, frame, len);
+    assert_false(needs_reset(a));
+    assert_false(needs_reset(b));
+}
+
 /* A partial-checksum frame to a guest without GUEST_CSUM: one plain frame,
  * checksum completed. */
 static void test_csum_to_plain_guest(void **state)
@@ -965,6 +1022,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_directions, setup, teardown),
         NET_TEST(test_gso_between_guests),
         NET_TEST(test_gso_to_plain_guest),
+        NET_TEST(test_mrg_rxbuf),
         NET_TEST(test_csum_to_plain_guest),
         NET_TEST(test_tx_offload_not_negotiated),
         NET_TEST(test_tx_malformed_hdr),

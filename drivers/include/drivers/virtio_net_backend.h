@@ -5,9 +5,10 @@
  * first NIC when there is one. Offered: VERSION_1, MAC (the VM
  * description's address), INDIRECT_DESC, and the offloads CSUM, HOST_TSO4,
  * HOST_TSO6 (the guest may send partial checksums and TCP frames of up to
- * 64 KiB) and GUEST_CSUM, GUEST_TSO4, GUEST_TSO6 (it takes them). No
- * mergeable buffers: a guest that takes TSO posts 64 KiB receive buffers
- * (Linux does, as chains of pages).
+ * 64 KiB) and GUEST_CSUM, GUEST_TSO4, GUEST_TSO6 (it takes them), and
+ * MRG_RXBUF (a frame may fill several receive buffers; without it, a guest
+ * that takes TSO must post 64 KiB ones, as Linux does with chains of
+ * pages).
  *
  * Transmit: the guest's frames leave through the switch one by one, each
  * copied once out of guest RAM (into a transmit buffer the uplink's NIC
@@ -17,8 +18,9 @@
  * whose source MAC is not the guest's own is dropped (no spoofing another
  * guest), as are oversized or runt frames and bad requests (counted).
  * Receive: a frame the switch delivers is copied into the next buffer
- * the guest posted, with its request in the header, or dropped when the
- * guest posted none or one too small (counted). The port's offloads are
+ * the guest posted (or, with MRG_RXBUF, the next buffers), with its
+ * request in the header, or dropped when the guest posted none, too few or
+ * one too small (counted). The port's offloads are
  * what the guest negotiated (set at DRIVER_OK, cleared on reset), so the
  * switch fixes up in software what the guest does not take.
  * Chains in the wrong direction are malformed (DEVICE_NEEDS_RESET).
@@ -37,6 +39,7 @@
 #include <drivers/vswitch.h>
 
 #define VNET_HDR_SIZE 12
+#define VNET_QUEUE_MAX 256 /* entries per queue, at most */
 
 struct virtio_net_stats {
     uint64_t tx_frames, tx_dropped, tx_spoofed, tx_bad_hdr, tx_gso;
@@ -55,7 +58,11 @@ struct virtio_net_backend {
     struct net_meta txmeta;
     struct netdev *txlender;
     uint8_t txbuf[NET_MAX_GSO_FRAME];
-    struct virtq_chain chain;      /* under dev.lock */
+    struct virtq_chain chain;  /* under dev.lock */
+    struct virtq_chain chain2; /* under dev.lock: a frame's next buffers */
+    /* Under dev.lock: the buffers a frame fills with MRG_RXBUF. */
+    uint16_t mrg_head[VNET_QUEUE_MAX];
+    uint32_t mrg_len[VNET_QUEUE_MAX];
     struct virtq_chain txchain;    /* under tx_lock, then dev.lock */
     struct virtio_net_stats stats; /* under dev.lock / tx_lock */
 };

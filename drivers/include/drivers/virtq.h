@@ -104,6 +104,13 @@ int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
                uint32_t written);
 
 /**
+ * Gives back the last n chains virtq_pop() returned, none of them pushed
+ * since: the next pops return them again (a device that popped buffers
+ * for a frame and then found too few). n must not exceed those pops.
+ */
+void virtq_unpop(struct virtq *q, uint16_t n);
+
+/**
  * Writes used->flags (VIRTQ_USED_F_NO_NOTIFY: the device needs no
  * notifications for this queue, a hint drivers follow): 0, or -HV_EINVAL
  * when the queue is broken or its used ring left guest RAM (then broken).
