@@ -185,6 +185,11 @@ static int net_offload_check_gso(const struct net_meta *m, const uint8_t *frame,
     if (h->hlen + m->gso_size > NET_MAX_FRAME) {
         return -HV_EINVAL;
     }
+    /* A tiny gso_size would make one frame thousands of segments, each
+     * delivered to every port that cannot take the frame whole. */
+    if (len - h->hlen > (uint32_t)m->gso_size * NET_GSO_MAX_SEGS) {
+        return -HV_EINVAL;
+    }
     return 0;
 }
 

@@ -791,6 +791,21 @@ static void test_meta_gso_size_zero(void **state)
     free(c.f.buf);
 }
 
+/* A frame may make NET_GSO_MAX_SEGS segments, not one more. */
+static void test_meta_gso_too_many_segs(void **state)
+{
+    uint32_t payload = 16 * NET_GSO_MAX_SEGS;
+    struct gso_case c = good_case(false, payload);
+
+    c.m.gso_size = 16;
+    assert_int_equal(check(&c), 0);
+    c.m.gso_size = 15;
+    assert_int_equal(check(&c), -HV_EINVAL);
+    c.m.gso_size = 1;
+    assert_int_equal(check(&c), -HV_EINVAL);
+    free(c.f.buf);
+}
+
 /* The good IPv4 frame with an 802.1Q tag inserted after the MACs. */
 static void test_meta_gso_vlan(void **state)
 {
@@ -1202,6 +1217,7 @@ int main(void)
         cmocka_unit_test(test_meta_gso_unknown_type),
         cmocka_unit_test(test_meta_gso_without_csum),
         cmocka_unit_test(test_meta_gso_size_zero),
+        cmocka_unit_test(test_meta_gso_too_many_segs),
         cmocka_unit_test(test_meta_gso_vlan),
         cmocka_unit_test(test_meta_gso_ipv4_udp),
         cmocka_unit_test(test_meta_gso_version_mismatch),

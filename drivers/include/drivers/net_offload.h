@@ -45,6 +45,11 @@
  * frame (Ethernet header + the largest IP datagram). */
 #define NET_MAX_FRAME 1514
 #define NET_MAX_GSO_FRAME (14 + 65535)
+/* Segments one GSO frame may make, at most: 64 KiB of payload with an MSS
+ * of 256 or more. Linux's own floor is far lower, but a frame that cuts
+ * into thousands of segments is an attack on the software fallback, not
+ * traffic. */
+#define NET_GSO_MAX_SEGS 256
 
 struct net_meta {
     uint8_t flags;    /* NET_META_* */
@@ -71,7 +76,8 @@ struct net_meta {
  *   not fit in len, the IP length fields disagree with len (IPv4 total
  *   length or IPv6 payload length, exactly), csum_start is not the start
  *   of the TCP header or csum_offset is not 16 (the TCP checksum field),
- *   or a segment (headers + gso_size) would exceed NET_MAX_FRAME;
+ *   a segment (headers + gso_size) would exceed NET_MAX_FRAME, or the
+ *   frame would make more than NET_GSO_MAX_SEGS segments;
  * - gso_type is NONE and len > NET_MAX_FRAME.
  * The caller checks that len is at least 14 (the Ethernet header); a
  * shorter frame is refused all the same. Reads nothing outside the frame.
