@@ -1,16 +1,23 @@
 #!/bin/sh
 # TCP throughput with a peer outside the board: shoji.ip=A, shoji.peer=B,
-# shoji.mb=N (default 64). Three times: fetches B's /blob (N MiB) and posts
-# N MiB of random data to B's /upload over HTTP with busybox wget, each
-# timed here (/proc/uptime, 10 ms). Prints
+# shoji.mb=N (default 64), shoji.netdir=rx|tx|both (default both; one
+# direction alone helps profiling). Three times: fetches B's /blob (N MiB)
+# over HTTP with busybox wget, timed here (/proc/uptime, 10 ms steps)
+# (receive); then asks B for /pull, on which B fetches N MiB of random
+# data from this guest's busybox httpd (port 80, sendfile) and answers with
+# the bytes it got and the milliseconds that took on its clock (transmit;
+# the bytes must be N MiB). No guest tool sends well: busybox wget posts a
+# file as a C string (strlen over it, and random data stops at its first
+# zero byte), busybox nc writes in small pieces. Prints
 #   netbench: pass P rx_ms R tx_ms T mb N
 set -u
-IP= PEER= MB=64
+IP= PEER= MB=64 DIR=both
 for w in $(cat /proc/cmdline); do
 	case "$w" in
 	shoji.ip=*) IP=${w#*=} ;;
 	shoji.peer=*) PEER=${w#*=} ;;
 	shoji.mb=*) MB=${w#*=} ;;
+	shoji.netdir=*) DIR=${w#*=} ;;
 	esac
 done
 ip link set lo up
@@ -22,15 +29,25 @@ while ! ping -c 1 -W 1 "$PEER" >/dev/null 2>&1; do
 	[ "$i" -lt 60 ] || { echo "linux: netbench FAIL (no peer)"; exit 1; }
 done
 ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
-dd if=/dev/urandom of=/tmp/blob bs=1M count="$MB" 2>/dev/null
+if [ "$DIR" != rx ]; then
+	mkdir -p /tmp/www
+	dd if=/dev/urandom of=/tmp/www/blob bs=1M count="$MB" 2>/dev/null
+	[ "$(wc -c </tmp/www/blob)" -eq $((MB << 20)) ] ||
+		{ echo "linux: netbench FAIL (no room for $MB MiB in /tmp)"; exit 1; }
+	httpd -p 80 -h /tmp/www || { echo "linux: netbench FAIL (httpd)"; exit 1; }
+fi
 for p in 1 2 3; do
 	t0=$(ms)
-	wget -q -O /dev/null "http://$PEER:8080/blob" ||
+	[ "$DIR" = tx ] || wget -q -O /dev/null "http://$PEER:8080/blob" ||
 		{ echo "linux: netbench FAIL (wget)"; exit 1; }
 	t1=$(ms)
-	wget -q -O /dev/null --post-file=/tmp/blob "http://$PEER:8080/upload" ||
-		{ echo "linux: netbench FAIL (post)"; exit 1; }
-	t2=$(ms)
-	echo "netbench: pass $p rx_ms $((t1 - t0)) tx_ms $((t2 - t1)) mb $MB"
+	tx_ms=0
+	if [ "$DIR" != rx ]; then
+		set -- $(wget -q -O - "http://$PEER:8080/pull?ip=$IP")
+		[ "${1:-}" = "$((MB << 20))" ] ||
+			{ echo "linux: netbench FAIL (sent $((MB << 20)), peer got '${1:-}')"; exit 1; }
+		tx_ms=${2:-0}
+	fi
+	echo "netbench: pass $p rx_ms $((t1 - t0)) tx_ms $tx_ms mb $MB"
 done
 echo "linux: netbench PASS"
