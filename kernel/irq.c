@@ -45,7 +45,7 @@ int irq_register(unsigned int intid, enum irq_trigger trigger,
     __atomic_store_n(&a->fn, fn, __ATOMIC_RELEASE);
     spin_unlock(&irq_lock);
 
-    rc = arch_irq_enable(intid, trigger == IRQ_TRIGGER_EDGE, 0);
+    rc = arch_irq_enable(intid, trigger == IRQ_TRIGGER_EDGE, IRQ_HOST_CPU);
     if (rc != 0) {
         __atomic_store_n(&a->fn, NULL, __ATOMIC_RELEASE);
     }

@@ -23,6 +23,7 @@
 #include <hv/timer.h>
 #include <hv/vcpu.h>
 #include <hv/vm.h>
+#include <hv/work.h>
 
 /* Faults logged per VM before the log goes quiet (a hostile guest may
  * cause thousands). */
@@ -236,6 +237,7 @@ static void handle_irqs(void)
         if (intid == arm_plat.timer_hyp_intid) {
             timer_process();
         } else if (intid == GIC_SGI_KICK) {
+            work_run_pending();
             vcpu_handle_kicks();
         } else if (intid == arm_plat.timer_virt_intid) {
             SYSREG_WRITE(cntv_ctl_el0, 0); /* stray: nobody is loaded */

@@ -7,6 +7,7 @@
 #include <hv/arch.h>
 
 static unsigned int fake_cpu;
+static unsigned int fake_kicks[CONFIG_NR_CPUS];
 
 unsigned int arch_cpu_count(void)
 {
@@ -23,9 +24,25 @@ void fake_cpu_set_id(unsigned int cpu)
     fake_cpu = cpu;
 }
 
+/* Like the real one, a kick of the calling CPU does nothing. */
+void arch_cpu_kick(unsigned int cpu)
+{
+    if (cpu != fake_cpu && cpu < CONFIG_NR_CPUS) {
+        fake_kicks[cpu]++;
+    }
+}
+
+unsigned int fake_cpu_kicks(unsigned int cpu)
+{
+    return fake_kicks[cpu];
+}
+
 void fake_arch_reset(void)
 {
     fake_cpu = 0;
+    for (unsigned int i = 0; i < CONFIG_NR_CPUS; i++) {
+        fake_kicks[i] = 0;
+    }
     fake_timer_reset();
     fake_irq_reset();
     fake_gic_reset();

@@ -7,7 +7,9 @@
 #include <drivers/virtio_mmio.h>
 #include <drivers/virtio_net_backend.h>
 #include <drivers/virtio_net_hdr.h>
+#include <hv/arch.h>
 #include <hv/errno.h>
+#include <hv/irq.h>
 #include <hv/printk.h>
 #include <hv/timer.h>
 #include <hv/vm.h>
@@ -364,16 +366,12 @@ static int vnet_take_tx(struct virtio_net_backend *n)
     return rc == 1 ? len : rc < 0 ? -1 : -2;
 }
 
-/* The guest notified its transmit queue: frames go to the switch, one at
- * a time, without dev.lock (see the header). */
-static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
+/* Sends every frame the guest has queued: to the switch, one at a time,
+ * without dev.lock (see the header). */
+static void vnet_transmit(struct virtio_net_backend *n)
 {
-    struct virtio_net_backend *n = vnet_of(d);
     int len;
 
-    if (q != VNET_TX) {
-        return;
-    }
     spin_lock(&n->tx_lock);
     while ((len = vnet_take_tx(n)) >= 0) {
         if (len == 0) {
@@ -393,6 +391,32 @@ static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
     }
     vnet_end_loan(n);
     spin_unlock(&n->tx_lock);
+}
+
+static void vnet_tx_work(struct work *w)
+{
+    vnet_transmit(container_of(w, struct virtio_net_backend, tx_work));
+}
+
+/*
+ * The guest notified its transmit queue. With an uplink, the frames are
+ * sent from the CPU that takes the NIC's interrupts (work handed over
+ * there) when the guest runs on another: that CPU copies and switches
+ * them while the guest's vCPU goes on, as a separate I/O thread would.
+ * Otherwise, here and now.
+ */
+static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
+{
+    struct virtio_net_backend *n = vnet_of(d);
+
+    if (q != VNET_TX) {
+        return;
+    }
+    if (vnet_uplink_nic(n) != NULL && arch_cpu_id() != IRQ_HOST_CPU) {
+        (void)work_queue(&n->tx_work, IRQ_HOST_CPU);
+        return;
+    }
+    vnet_transmit(n);
 }
 
 /* Transmit: after_notify does the work. Receive: buffers wait for
@@ -456,6 +480,7 @@ int virtio_net_backend_init(struct virtio_net_backend *n, struct vm *vm,
     memcpy(n->mac, mac, ETH_ALEN);
     n->sw = sw;
     n->tx_lock = (struct spinlock)SPINLOCK_INIT;
+    work_init(&n->tx_work, vnet_tx_work);
     n->port.name = vm != NULL ? vm->name : "test";
     n->port.deliver = vnet_deliver;
     n->port.ctx = n;

@@ -10,7 +10,11 @@
  * that takes TSO must post 64 KiB ones, as Linux does with chains of
  * pages).
  *
- * Transmit: the guest's frames leave through the switch one by one, each
+ * Transmit: when the switch has an uplink and the guest's vCPU is not on
+ * the CPU that takes the NIC's interrupts (IRQ_HOST_CPU), a notify only
+ * hands the work to that CPU (tx_work, hv/work.h), which does what
+ * follows while the vCPU goes on. The guest's frames leave through the
+ * switch one by one, each
  * copied once out of guest RAM (into a transmit buffer the uplink's NIC
  * lends, when it can: a frame for the NIC is then not copied again), its
  * header's offload request checked on
@@ -37,6 +41,7 @@
 #include <drivers/netdev.h>
 #include <drivers/virtio_dev.h>
 #include <drivers/vswitch.h>
+#include <hv/work.h>
 
 #define VNET_HDR_SIZE 12
 #define VNET_QUEUE_MAX 256 /* entries per queue, at most */
@@ -52,6 +57,7 @@ struct virtio_net_backend {
     struct vswitch *sw;
     struct vswitch_port port;
     struct spinlock tx_lock;
+    struct work tx_work; /* vnet_transmit on the NIC's CPU */
     /* Under tx_lock: the frame being sent, its request, and the NIC that
      * lent the buffer it is in (NULL: it is in txbuf). */
     uint8_t *txframe;

@@ -26,9 +26,12 @@ enum irq_trigger {
     IRQ_TRIGGER_EDGE,  /* rising edge */
 };
 
+/* The CPU every host device's interrupt is routed to. */
+#define IRQ_HOST_CPU 0
+
 /**
  * Installs fn(intid, ctx) as the handler of interrupt intid, then
- * configures its trigger, routes it to CPU 0 and enables it. 0;
+ * configures its trigger, routes it to IRQ_HOST_CPU and enables it. 0;
  * -HV_EINVAL when intid is not a shared peripheral interrupt the
  * controller has or fn is NULL; -HV_EBUSY when intid already has a
  * handler.

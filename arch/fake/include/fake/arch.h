@@ -25,6 +25,9 @@ unsigned int fake_timer_deadline_writes(void);
 /** Sets what arch_cpu_id() returns (starts at 0). */
 void fake_cpu_set_id(unsigned int cpu);
 
+/** How many times arch_cpu_kick(cpu) kicked cpu (not the calling CPU). */
+unsigned int fake_cpu_kicks(unsigned int cpu);
+
 /** Forgets the recorded interrupt-line calls. */
 void fake_irq_reset(void);
 
