@@ -9,6 +9,7 @@
  * device can no longer raise it, so fn and ctx do not change under a
  * running dispatch.
  */
+#include <hv/arch.h>
 #include <hv/errno.h>
 #include <hv/irq.h>
 #include <hv/printk.h>
@@ -20,6 +21,7 @@
 struct irq_action {
     void (*fn)(unsigned int intid, void *ctx);
     void *ctx;
+    unsigned int cpu; /* routed to; atomic (irq_follow_cpu) */
 };
 
 static struct irq_action irq_table[IRQ_NR];
@@ -42,6 +44,7 @@ int irq_register(unsigned int intid, enum irq_trigger trigger,
         return -HV_EBUSY;
     }
     a->ctx = ctx;
+    a->cpu = IRQ_HOST_CPU;
     __atomic_store_n(&a->fn, fn, __ATOMIC_RELEASE);
     spin_unlock(&irq_lock);
 
@@ -50,6 +53,21 @@ int irq_register(unsigned int intid, enum irq_trigger trigger,
         __atomic_store_n(&a->fn, NULL, __ATOMIC_RELEASE);
     }
     return rc;
+}
+
+void irq_follow_cpu(unsigned int intid)
+{
+    unsigned int cpu = arch_cpu_id();
+
+    if (intid >= IRQ_NR ||
+        __atomic_load_n(&irq_table[intid].fn, __ATOMIC_ACQUIRE) == NULL ||
+        __atomic_load_n(&irq_table[intid].cpu, __ATOMIC_RELAXED) == cpu) {
+        return;
+    }
+    /* Two CPUs racing here both write the router; either result is a
+     * valid route, and the next request moves it again. */
+    __atomic_store_n(&irq_table[intid].cpu, cpu, __ATOMIC_RELAXED);
+    arch_irq_route(intid, cpu);
 }
 
 void irq_unregister(unsigned int intid)

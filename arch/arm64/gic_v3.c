@@ -252,6 +252,15 @@ int arch_irq_enable(unsigned int intid, bool edge, unsigned int cpu)
     return 0;
 }
 
+void arch_irq_route(unsigned int intid, unsigned int cpu)
+{
+    if (gic_is_spi(intid) && cpu < arm_plat.nr_cpus) {
+        /* As in gic_spi_setup: IRM = 0, the affinity fields of MPIDR. */
+        wr64(gicd, GICD_IROUTER + (uint64_t)intid * 8,
+             arm_plat.mpidr[cpu] & 0xff00ffffffUL);
+    }
+}
+
 void arch_irq_disable(unsigned int intid)
 {
     if (gic_is_spi(intid)) {

@@ -35,8 +35,10 @@
  *
  * Locking: vb->lock guards the ring state (free list, avail and used
  * indices, in-flight table, stats, broken). blkdev_submit may run on any
- * CPU; the interrupt handler runs on CPU 0 with interrupts masked. done
- * callbacks are made after the lock is dropped, so they may submit again.
+ * CPU and routes the interrupt to its CPU (irq_follow_cpu); the handler
+ * runs with interrupts masked on whichever CPU takes it (two may, just
+ * after a route change: the lock makes that harmless). done callbacks are
+ * made after the lock is dropped, so they may submit again.
  */
 #include <drivers/blkdev.h>
 #include <drivers/virtio_mmio.h>
@@ -256,6 +258,10 @@ static int vblk_submit(struct blkdev *dev, struct blk_req *r)
     uint16_t head;
     uint16_t i;
     unsigned int k;
+
+    /* The completion goes where the request came from: usually the CPU
+     * of the guest that waits for it. */
+    irq_follow_cpu(vb->t.irq);
 
     if (r->type == BLK_REQ_READ) {
         data_flags |= VIRTQ_DESC_F_WRITE;

@@ -17,7 +17,8 @@
  * caller's again (done may resubmit the same request).
  *
  * Completion context: done is called from the device's interrupt handler,
- * on the CPU the interrupt is routed to (CPU 0), at EL2 with interrupts
+ * on the CPU the interrupt is routed to (virtio-blk: the CPU of the last
+ * submission), at EL2 with interrupts
  * masked (EL2 never unmasks them), with no driver lock held. It must not
  * wait for another completion (nothing would deliver it) and should be
  * short. A device that fails (DEVICE_NEEDS_RESET, a malformed used ring)

@@ -10,7 +10,8 @@
  * through to a guest.
  *
  * Handlers run in the arch interrupt path (on the CPU the line is routed
- * to, CPU 0), at EL2 with interrupts masked: EL2 never unmasks them, so a
+ * to: IRQ_HOST_CPU, unless its driver moved it with irq_follow_cpu), at
+ * EL2 with interrupts masked: EL2 never unmasks them, so a
  * handler is never re-entered nor interrupted. A handler must not block or
  * wait for another interrupt.
  */
@@ -40,6 +41,16 @@ int irq_register(unsigned int intid, enum irq_trigger trigger,
                  void (*fn)(unsigned int intid, void *ctx), void *ctx);
 
 /**
+ * Routes intid, which has a handler, to the calling CPU from now on (no
+ * effect when it is routed there already). For a device whose completions
+ * are little work that a guest on this CPU waits for (a disk): the
+ * handler then runs where the guest does, instead of waking two CPUs per
+ * request. An interrupt already on its way may still reach the old CPU;
+ * handlers are written for any CPU.
+ */
+void irq_follow_cpu(unsigned int intid);
+
+/**
  * Disables intid at the controller and removes its handler. May be called
  * from that handler (the arch path finishes the interrupt in flight).
  */
@@ -63,3 +74,6 @@ int arch_irq_enable(unsigned int intid, bool edge, unsigned int cpu);
 
 /** Disables shared interrupt intid (no effect on other numbers). */
 void arch_irq_disable(unsigned int intid);
+
+/** Routes enabled shared interrupt intid to CPU cpu (which exists). */
+void arch_irq_route(unsigned int intid, unsigned int cpu);
