@@ -35,12 +35,15 @@ tcp   guests/linux/tests/netbench.sh: the guest fetches MB MiB from an
 Wall-clock figures on a shared machine are noisy: each setup runs ROUNDS
 times alternately, the medians are compared, and only ratios are
 reported as results. Goal: Shoji at least 0.7x of direct for each.
-Writes RESULTS/virtio_io.csv (every pass) and RESULTS/virtio_io_summary.csv.
+Writes RESULTS/virtio_io.csv (every pass), RESULTS/virtio_io_summary.csv
+and RESULTS/virtio_io_cpu.csv (the host CPU each run used, boot included:
+how much more Shoji's setup costs the host).
 """
 import argparse
 import csv
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -106,8 +109,16 @@ SETUP = """/dts-v1/;
 """
 
 
+def children_cpu_s():
+    """CPU seconds (user + system) of this process's waited-for children."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run(cmd, log, timeout):
-    """Runs cmd with its output in log; returns (rc, output lines)."""
+    """Runs cmd with its output in log; returns (rc, output lines, wall
+    seconds, host CPU seconds it used: QEMU's threads, mostly)."""
+    t0, c0 = time.monotonic(), children_cpu_s()
     with open(log, "w", encoding="utf-8") as out:
         try:
             rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out,
@@ -115,8 +126,9 @@ def run(cmd, log, timeout):
                                 check=False).returncode
         except subprocess.TimeoutExpired:
             rc = -1
+    wall, cpu = time.monotonic() - t0, children_cpu_s() - c0
     with open(log, encoding="utf-8", errors="replace") as f:
-        return rc, [ln.rstrip("\n") for ln in f]
+        return rc, [ln.rstrip("\n") for ln in f], wall, cpu
 
 
 class Bench:
@@ -125,6 +137,7 @@ class Bench:
         self.work = os.path.join(args.build, "bench", "virtio")
         os.makedirs(self.work, exist_ok=True)
         self.rows = []
+        self.cpu_rows = []  # host CPU used by each run, boot included
 
     def direct_cmd(self, test, append, qemu, ns=None):
         cmd = [os.path.join(REPO, "guests", "linux", "run-direct.sh"),
@@ -150,7 +163,10 @@ class Bench:
         """Runs cmd (log BUILD/bench/virtio/NAME.log); the matches of regex
         in its output, or [] (reported) when it failed or printed none."""
         log = os.path.join(self.work, name + ".log")
-        rc, lines = run(cmd, log, 1000)
+        rc, lines, wall, cpu = run(cmd, log, 1000)
+        self.cpu_rows.append({"run": name, "wall_s": "%.1f" % wall,
+                              "cpu_s": "%.1f" % cpu,
+                              "host_cores": "%.2f" % (cpu / wall)})
         found = [m for m in (regex.search(ln) for ln in lines) if m]
         if rc != 0 or not found:
             print("bench: %s failed (rc %d, log %s)" % (name, rc, log))
@@ -292,6 +308,15 @@ class Bench:
                   % (kind, summary[-1]["direct_mb_per_s"] or "-",
                      summary[-1]["shoji_mb_per_s"] or "-",
                      summary[-1]["ratio"] or "-", GOAL))
+        cpath = os.path.join(res, "virtio_io_cpu.csv")
+        with open(cpath, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["run", "wall_s", "cpu_s",
+                                              "host_cores"])
+            w.writeheader()
+            w.writerows(self.cpu_rows)
+        for r in self.cpu_rows:
+            print("bench: %-14s %6s s wall, %6s s host CPU (%s cores)"
+                  % (r["run"], r["wall_s"], r["cpu_s"], r["host_cores"]))
         spath = os.path.join(res, "virtio_io_summary.csv")
         with open(spath, "w", newline="", encoding="utf-8") as f:
             w = csv.DictWriter(f, fieldnames=list(summary[0]))
