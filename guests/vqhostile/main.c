@@ -30,6 +30,7 @@
 
 #include "../../drivers/include/drivers/virtio_mmio.h"
 #include "dtb.h"
+#include "mmio.h"
 #include "net.h"
 #include "runtime.h"
 #include "test.h"
@@ -68,18 +69,17 @@ static bool case_failed[32];
 
 static uint32_t reg_read(uint32_t off)
 {
-    return *(volatile uint32_t *)(VQ_DEV + off);
+    return mmio_read32(VQ_DEV, off);
 }
 
 static void reg_write(uint32_t off, uint32_t val)
 {
-    __asm__ volatile("dsb sy" ::: "memory");
-    *(volatile uint32_t *)(VQ_DEV + off) = val;
+    mmio_write32(VQ_DEV, off, val);
 }
 
 static uint64_t gpa(const volatile void *p)
 {
-    return (uint64_t)(uintptr_t)p; /* MMU off: addresses are IPAs */
+    return ipa_of(p);
 }
 
 /* Resets the device and sets queue 0 up with num entries at the given

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "../../drivers/include/drivers/virtio_mmio.h"
+#include "mmio.h"
 #include "net.h"
 #include "test.h"
 #include "timer.h"
@@ -116,18 +117,17 @@ static uint32_t nq_seq;
 
 static uint32_t nq_read(uint32_t off)
 {
-    return *(volatile uint32_t *)(NQ_DEV + off);
+    return mmio_read32(NQ_DEV, off);
 }
 
 static void nq_write(uint32_t off, uint32_t val)
 {
-    __asm__ volatile("dsb sy" ::: "memory");
-    *(volatile uint32_t *)(NQ_DEV + off) = val;
+    mmio_write32(NQ_DEV, off, val);
 }
 
 static uint64_t nq_gpa(const volatile void *p)
 {
-    return (uint64_t)(uintptr_t)p; /* MMU off: addresses are IPAs */
+    return ipa_of(p);
 }
 
 static void put16(uint8_t *p, uint32_t v)
