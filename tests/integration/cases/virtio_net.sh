@@ -6,6 +6,7 @@
 # CPUs. The client pings the server, fetches 4 MiB of random data from the
 # server's busybox httpd over TCP, and the sha256 it computes must be the
 # one the server printed. The stock virtio_net driver runs both ends.
+# The client's exit counts are printed when it stops (some MMIO at least).
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -18,7 +19,8 @@ shoji_run_case virtio_net \
     --expect '^\[client\] linux: net client PASS$' \
     --expect '^\[server\] linux: net server PASS$' \
     --expect '^shoji: vm server stopped: PSCI SYSTEM_OFF, exit code 0' \
-    --expect '^shoji: vm client stopped: PSCI SYSTEM_OFF, exit code 0' || exit 1
+    --expect '^shoji: vm client stopped: PSCI SYSTEM_OFF, exit code 0' \
+    --expect '^shoji: vm client: exits: irq [0-9]+, wfx [0-9]+, mmio [1-9][0-9]*, call [0-9]+, sysreg [0-9]+, other [0-9]+$' || exit 1
 
 served=$(sed -n 's/^\[server\] net: serving blob sha256 \([0-9a-f]*\)$/\1/p' \
     "$LOGDIR/virtio_net.log")
