@@ -68,9 +68,34 @@ void virtio_dev_init(struct virtio_dev *d, struct vm *vm,
     vdev_reset(d);
 }
 
-void virtio_dev_reset(struct virtio_dev *d)
+void virtio_dev_copy_begin(struct virtio_dev *d)
+{
+    d->copying++;
+    spin_unlock(&d->lock);
+}
+
+void virtio_dev_copy_end(struct virtio_dev *d)
 {
     spin_lock(&d->lock);
+    d->copying--;
+}
+
+/* Takes d->lock once no copy is in flight, for changes that take buffers
+ * or rings away from the device (reset, a queue disabled). A copy takes
+ * tens of microseconds at most; the unlock that ends it wakes us. */
+static void vdev_lock_settled(struct virtio_dev *d)
+{
+    spin_lock(&d->lock);
+    while (d->copying != 0) {
+        spin_unlock(&d->lock);
+        cpu_wait_event();
+        spin_lock(&d->lock);
+    }
+}
+
+void virtio_dev_reset(struct virtio_dev *d)
+{
+    vdev_lock_settled(d);
     vdev_reset(d);
     spin_unlock(&d->lock);
     virtio_dev_sync_irq(d);
@@ -342,7 +367,11 @@ int virtio_dev_write(void *dev, struct vcpu *v, uint64_t off, unsigned int size,
     if (size != 4 || (off & 3) != 0) {
         return -HV_EFAULT;
     }
-    spin_lock(&d->lock);
+    if (off == VIRTIO_MMIO_STATUS || off == VIRTIO_MMIO_QUEUE_READY) {
+        vdev_lock_settled(d);
+    } else {
+        spin_lock(&d->lock);
+    }
     vdev_reg_write(d, off, (uint32_t)val);
     spin_unlock(&d->lock);
     virtio_dev_sync_irq(d);

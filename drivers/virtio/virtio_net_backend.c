@@ -155,8 +155,9 @@ static void vnet_copy(const struct virtq_chain *c, bool to_guest, uint64_t off,
  * With MRG_RXBUF: spreads the header and frame over as many posted buffers
  * as they need, in order, the header (num_buffers: how many) at the start
  * of the first (virtio 1.2, 5.1.6.4). When the guest posted too few, the
- * buffers taken are given back untouched and the frame is dropped. 1, 0
- * (dropped, counted) or -1 (the queue broke). dev.lock held.
+ * buffers taken are given back unused and the frame is dropped. 1, 0
+ * (dropped, counted) or -1 (the queue broke). rx_lock and dev.lock held;
+ * dev.lock is let go for each copy.
  */
 static int vnet_deliver_merged(struct virtio_net_backend *n,
                                const uint8_t *frame, uint32_t len,
@@ -188,16 +189,22 @@ static int vnet_deliver_merged(struct virtio_net_backend *n,
         }
         take = c->writable_bytes < total - pos ? (uint32_t)c->writable_bytes
                                                : total - pos;
+        virtio_dev_copy_begin(d);
         if (k == 0) {
             vnet_copy(c, true, VNET_HDR_SIZE, (uint8_t *)frame,
                       take - VNET_HDR_SIZE);
         } else {
             vnet_copy(c, true, 0, (uint8_t *)frame + pos - VNET_HDR_SIZE, take);
         }
+        virtio_dev_copy_end(d);
         n->mrg_head[k] = c->head;
         n->mrg_len[k] = take;
         pos += take;
         k++;
+        if (!vnet_live(d, VNET_RX)) {
+            n->stats.rx_dropped++; /* it failed meanwhile */
+            return 0;
+        }
     }
     vnet_hdr_from_meta(hdr, m, k);
     vnet_copy(&n->chain, true, 0, hdr, VNET_HDR_SIZE);
@@ -209,50 +216,74 @@ static int vnet_deliver_merged(struct virtio_net_backend *n,
     return 1;
 }
 
-/* A frame from the switch for this guest: into its next rx buffer(s). */
+/* Without MRG_RXBUF: into one buffer, big enough for header and frame. */
+static int vnet_deliver_one(struct virtio_net_backend *n, const uint8_t *frame,
+                            uint32_t len, const struct net_meta *m)
+{
+    struct virtio_dev *d = &n->dev;
+    struct virtq *q = &d->queues[VNET_RX].vq;
+    uint8_t hdr[VNET_HDR_SIZE];
+    int rc = virtq_pop(q, &d->mem, &n->chain);
+
+    if (rc != 1) {
+        n->stats.rx_dropped += rc == 0; /* no buffer posted */
+        return rc;
+    }
+    if (n->chain.nr_readable != 0) {
+        virtio_dev_fail(d, "receiveq: device-readable buffer");
+        return -1;
+    }
+    if (n->chain.writable_bytes < VNET_HDR_SIZE + len) {
+        n->stats.rx_dropped++; /* too small: returned empty */
+        return virtq_push(q, &d->mem, n->chain.head, 0) != 0 ? -1 : 0;
+    }
+    vnet_hdr_from_meta(hdr, m, 1);
+    virtio_dev_copy_begin(d);
+    vnet_copy(&n->chain, true, 0, hdr, VNET_HDR_SIZE);
+    vnet_copy(&n->chain, true, VNET_HDR_SIZE, (uint8_t *)frame, len);
+    virtio_dev_copy_end(d);
+    if (!vnet_live(d, VNET_RX)) {
+        n->stats.rx_dropped++; /* it failed meanwhile */
+        return 0;
+    }
+    return virtq_push(q, &d->mem, n->chain.head, VNET_HDR_SIZE + len) != 0 ? -1
+                                                                           : 1;
+}
+
+/*
+ * A frame from the switch for this guest: into its next rx buffer(s).
+ * rx_lock keeps deliveries from several CPUs (the NIC's, other guests')
+ * one at a time, since dev.lock is let go while a frame is copied.
+ */
 static void vnet_deliver(struct vswitch_port *p, const void *frame,
                          uint32_t len, const struct net_meta *m)
 {
     struct virtio_net_backend *n = p->ctx;
     struct virtio_dev *d = &n->dev;
-    uint8_t hdr[VNET_HDR_SIZE];
     uint32_t need = net_meta_needs(m);
-    int rc = 0;
+    int rc;
 
+    spin_lock(&n->rx_lock);
     spin_lock(&d->lock);
-    if (vnet_live(d, VNET_RX) && (vnet_rx_offloads(d) & need) == need &&
-        virtio_dev_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
-        rc = vnet_deliver_merged(n, frame, len, m);
-        if (rc == 1) {
-            virtio_dev_used(d, VNET_RX);
-            n->stats.rx_frames++;
-            n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
-        }
-    } else if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need ||
-               (rc = virtq_pop(&d->queues[VNET_RX].vq, &d->mem, &n->chain)) !=
-                   1) {
-        /* not running, reset since the switch looked (the offloads it
-         * took are gone), or no buffer posted */
+    if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need) {
+        /* not running, or reset since the switch looked (the offloads it
+         * took are gone) */
         n->stats.rx_dropped++;
-    } else if (n->chain.nr_readable != 0) {
-        virtio_dev_fail(d, "receiveq: device-readable buffer");
-    } else if (n->chain.writable_bytes < VNET_HDR_SIZE + len) {
-        n->stats.rx_dropped++; /* too small: returned empty */
-        rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head, 0);
+        rc = 0;
+    } else if (virtio_dev_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
+        rc = vnet_deliver_merged(n, frame, len, m);
     } else {
-        vnet_hdr_from_meta(hdr, m, 1);
-        vnet_copy(&n->chain, true, 0, hdr, VNET_HDR_SIZE);
-        vnet_copy(&n->chain, true, VNET_HDR_SIZE, (uint8_t *)frame, len);
-        rc = virtq_push(&d->queues[VNET_RX].vq, &d->mem, n->chain.head,
-                        VNET_HDR_SIZE + len);
+        rc = vnet_deliver_one(n, frame, len, m);
+    }
+    if (rc == 1) {
         virtio_dev_used(d, VNET_RX);
         n->stats.rx_frames++;
         n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
-    }
-    if (rc < 0 && d->queues[VNET_RX].vq.broken) {
+    } else if (rc < 0 && d->queues[VNET_RX].vq.broken) {
         virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
     }
     spin_unlock(&d->lock);
+    spin_unlock(&n->rx_lock);
     virtio_dev_sync_irq(d);
 }
 
@@ -269,7 +300,8 @@ static struct netdev *vnet_uplink_nic(const struct virtio_net_backend *n)
  * frame goes into a transmit buffer the uplink's NIC lends when it can
  * (so that a frame for the NIC is copied once, not twice), else into
  * txbuf. The request is checked on the copy, never in guest memory, and
- * must be one the guest negotiated. tx_lock and dev.lock held.
+ * must be one the guest negotiated. tx_lock held, not dev.lock (a copy
+ * in flight: virtio_dev_copy_begin).
  */
 static int vnet_read_tx(struct virtio_net_backend *n,
                         const struct virtq_chain *c)
@@ -352,8 +384,13 @@ static int vnet_take_tx(struct virtio_net_backend *n)
         virtio_dev_fail(d, "transmitq: device-writable buffer");
         rc = -1;
     } else if (rc == 1) {
+        virtio_dev_copy_begin(d);
         len = vnet_read_tx(n, c);
-        if (virtq_push(&d->queues[VNET_TX].vq, &d->mem, c->head, 0) != 0) {
+        virtio_dev_copy_end(d);
+        if (!vnet_live(d, VNET_TX)) {
+            rc = -1; /* it failed meanwhile: the frame is dropped */
+        } else if (virtq_push(&d->queues[VNET_TX].vq, &d->mem, c->head, 0) !=
+                   0) {
             rc = -1;
         } else {
             virtio_dev_used(d, VNET_TX);
@@ -480,6 +517,7 @@ int virtio_net_backend_init(struct virtio_net_backend *n, struct vm *vm,
     memcpy(n->mac, mac, ETH_ALEN);
     n->sw = sw;
     n->tx_lock = (struct spinlock)SPINLOCK_INIT;
+    n->rx_lock = (struct spinlock)SPINLOCK_INIT;
     work_init(&n->tx_work, vnet_tx_work);
     n->port.name = vm != NULL ? vm->name : "test";
     n->port.deliver = vnet_deliver;

@@ -9,8 +9,12 @@
  * hostile cases: bad queue sizes and ring addresses, device-writable
  * buffers in the transmit queue, malformed chains, bad access sizes. Each
  * sets DEVICE_NEEDS_RESET with a configuration interrupt, and a reset
- * (status 0) brings the device back.
+ * (status 0) brings the device back. Last, with a second thread as a
+ * device type's copy in flight (virtio_dev_copy_begin): register reads
+ * and notifies go on meanwhile, a reset or a disabled queue waits for it.
  */
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+
 #include "harness.h"
 #include "harness/virtio_regs.h"
 
@@ -19,7 +23,10 @@
 #include <fake/arch.h>
 #include <hv/console.h>
 #include <hv/errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
+#include <time.h>
 
 #define RAM_GPA 0x40000000ULL
 #define RAM_SIZE 0x10000
@@ -322,6 +329,101 @@ static void test_layout_frozen_when_ready(void **state)
     assert_false(needs_reset(d));
 }
 
+/* A device type's copy on another CPU: from virtio_dev_copy_begin until
+ * `release` is set or hold_ms passed, then virtio_dev_copy_end. */
+struct copier {
+    struct virtio_dev *d;
+    unsigned int hold_ms;
+    int started, release, ended;
+    pthread_t thread;
+};
+
+static void *copier_run(void *arg)
+{
+    struct copier *c = arg;
+    const struct timespec ms = {0, 1000000};
+    unsigned int i;
+
+    spin_lock(&c->d->lock);
+    virtio_dev_copy_begin(c->d);
+    __atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
+    for (i = 0;
+         i < c->hold_ms && !__atomic_load_n(&c->release, __ATOMIC_SEQ_CST);
+         i++) {
+        nanosleep(&ms, NULL);
+    }
+    __atomic_store_n(&c->ended, 1, __ATOMIC_SEQ_CST);
+    virtio_dev_copy_end(c->d);
+    spin_unlock(&c->d->lock);
+    return NULL;
+}
+
+static void copier_start(struct copier *c, struct virtio_dev *d,
+                         unsigned int hold_ms)
+{
+    memset(c, 0, sizeof(*c));
+    c->d = d;
+    c->hold_ms = hold_ms;
+    assert_int_equal(pthread_create(&c->thread, NULL, copier_run, c), 0);
+    while (!__atomic_load_n(&c->started, __ATOMIC_SEQ_CST)) {
+        sched_yield();
+    }
+}
+
+/* The guest's register accesses do not wait for a copy in flight. */
+static void test_access_during_copy(void **state)
+{
+    struct virtio_dev *d = *state;
+    struct copier c;
+
+    driver_init(d, 1);
+    copier_start(&c, d, 10000);
+    assert_int_equal(rd(d, VIRTIO_MMIO_MAGIC_VALUE), VIRTIO_MMIO_MAGIC);
+    (void)rd(d, VIRTIO_MMIO_INTERRUPT_STATUS);
+    wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+    wr(d, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+    assert_int_equal(__atomic_load_n(&c.ended, __ATOMIC_SEQ_CST), 0);
+    __atomic_store_n(&c.release, 1, __ATOMIC_SEQ_CST);
+    assert_int_equal(pthread_join(c.thread, NULL), 0);
+}
+
+static void write_status_0(struct virtio_dev *d)
+{
+    wr(d, VIRTIO_MMIO_STATUS, 0);
+}
+
+static void disable_queue(struct virtio_dev *d)
+{
+    wr(d, VIRTIO_MMIO_QUEUE_READY, 0);
+}
+
+/* With a 50 ms copy in flight on the live device, act only returns after
+ * the copy ended; then register reg reads 0. */
+static void expect_waits_for_copy(struct virtio_dev *d,
+                                  void (*act)(struct virtio_dev *d),
+                                  uint64_t reg)
+{
+    struct copier c;
+
+    driver_init(d, 1);
+    copier_start(&c, d, 50);
+    act(d);
+    assert_int_equal(__atomic_load_n(&c.ended, __ATOMIC_SEQ_CST), 1);
+    assert_int_equal(pthread_join(c.thread, NULL), 0);
+    assert_int_equal(rd(d, reg), 0);
+}
+
+/* A reset, a queue disabled and a reset from the host take the buffers
+ * and rings away from the device: each waits until the copy ended. */
+static void test_reset_waits_for_copy(void **state)
+{
+    struct virtio_dev *d = *state;
+
+    expect_waits_for_copy(d, write_status_0, VIRTIO_MMIO_STATUS);
+    expect_waits_for_copy(d, disable_queue, VIRTIO_MMIO_QUEUE_READY);
+    expect_waits_for_copy(d, virtio_dev_reset, VIRTIO_MMIO_STATUS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +435,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_malformed_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_frozen_when_ready, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_access_during_copy, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_reset_waits_for_copy, setup,
                                         teardown),
     };
 

@@ -15,6 +15,12 @@
  * Locking: d->lock serialises the register file, the queues and the
  * device type's hooks (they are called with it held). The interrupt line
  * is driven with it held too (lock order: d->lock, then the vGIC's).
+ * A device type copies frames and data into or out of the buffers it
+ * popped without d->lock (virtio_dev_copy_begin/_end): a copy of 64 KiB
+ * takes tens of microseconds, and the guest's vCPU would otherwise spin
+ * on every register access it makes meanwhile. While such a copy is in
+ * flight, a reset or a queue being disabled waits, so the buffers stay
+ * the device's and the rings keep their layout until it ends.
  */
 #pragma once
 
@@ -80,6 +86,7 @@ struct virtio_dev {
     bool irq_level;
     bool reported;         /* this needs-reset was counted (and logged) */
     unsigned int failures; /* needs-resets since boot */
+    unsigned int copying;  /* copies in flight without the lock */
     struct virtio_dev_queue queues[VIRTIO_DEV_MAX_QUEUES];
     struct virtq_mem mem;
 };
@@ -117,6 +124,16 @@ void virtio_dev_used(struct virtio_dev *d, unsigned int q);
  * logged once per reset.
  */
 void virtio_dev_fail(struct virtio_dev *d, const char *reason);
+
+/**
+ * For device types, with d->lock held: releases it for a copy into or out
+ * of buffers popped and not yet pushed. virtio_dev_copy_end takes it
+ * again. Until then, a reset or a queue being disabled waits; the device
+ * may still have failed meanwhile, so check that it is live before
+ * pushing. The caller serialises its own use of the queue it popped from.
+ */
+void virtio_dev_copy_begin(struct virtio_dev *d);
+void virtio_dev_copy_end(struct virtio_dev *d);
 
 /** Drives the interrupt line to match int_status; call without the lock. */
 void virtio_dev_sync_irq(struct virtio_dev *d);

@@ -29,11 +29,15 @@
  * switch fixes up in software what the guest does not take.
  * Chains in the wrong direction are malformed (DEVICE_NEEDS_RESET).
  *
- * Locking: dev.lock guards the queues, as for every virtio device. The
- * transmit path holds only tx_lock (which also guards txbuf) while it
- * hands a frame to the switch, never dev.lock: the switch then takes other
- * devices' dev.lock to deliver. Order: tx_lock, switch, a dev.lock; and
- * tx_lock, dev.lock, the NIC's lock (a loan).
+ * Locking: dev.lock guards the queues, as for every virtio device, but
+ * is let go while a frame is copied into or out of guest buffers
+ * (virtio_dev_copy_begin), so that the guest's register accesses do not
+ * wait for the copy. The transmit path holds tx_lock (which also guards
+ * txbuf and txchain) throughout, and never dev.lock while it hands a
+ * frame to the switch: the switch then takes other devices' locks to
+ * deliver. A delivery holds rx_lock throughout (chain, chain2, mrg_*).
+ * Order: tx_lock, switch, an rx_lock, a dev.lock; and tx_lock, dev.lock,
+ * the NIC's lock (a loan).
  */
 #pragma once
 
@@ -57,6 +61,7 @@ struct virtio_net_backend {
     struct vswitch *sw;
     struct vswitch_port port;
     struct spinlock tx_lock;
+    struct spinlock rx_lock;
     struct work tx_work; /* vnet_transmit on the NIC's CPU */
     /* Under tx_lock: the frame being sent, its request, and the NIC that
      * lent the buffer it is in (NULL: it is in txbuf). */
@@ -64,13 +69,13 @@ struct virtio_net_backend {
     struct net_meta txmeta;
     struct netdev *txlender;
     uint8_t txbuf[NET_MAX_GSO_FRAME];
-    struct virtq_chain chain;  /* under dev.lock */
-    struct virtq_chain chain2; /* under dev.lock: a frame's next buffers */
-    /* Under dev.lock: the buffers a frame fills with MRG_RXBUF. */
+    struct virtq_chain chain;  /* under rx_lock */
+    struct virtq_chain chain2; /* under rx_lock: a frame's next buffers */
+    /* Under rx_lock: the buffers a frame fills with MRG_RXBUF. */
     uint16_t mrg_head[VNET_QUEUE_MAX];
     uint32_t mrg_len[VNET_QUEUE_MAX];
-    struct virtq_chain txchain;    /* under tx_lock, then dev.lock */
-    struct virtio_net_stats stats; /* under dev.lock / tx_lock */
+    struct virtq_chain txchain;    /* under tx_lock */
+    struct virtio_net_stats stats; /* rx_*: rx_lock; tx_*: tx_lock */
 };
 
 /** The switch every guest's virtio-net is plugged into; created on first
