@@ -349,6 +349,22 @@ static void vm_print_exits(const struct vm *vm)
             (unsigned long)n[VCPU_EXIT_SYSREG],
             (unsigned long)n[VCPU_EXIT_OTHER]);
 }
+/* Each VM's device counters, once every VM stopped. */
+static void vm_report_devices(void)
+{
+    unsigned int i, k;
+
+    for (i = 0; i < nr_vms; i++) {
+        for (k = 0; k < vms[i]->cfg->nr_virtio; k++) {
+            struct virtio_dev *d = vms[i]->virtio[k];
+
+            if (d->ops->report != NULL) {
+                d->ops->report(d);
+            }
+        }
+    }
+}
+
 void vm_stop(struct vm *vm, int64_t code, const char *reason)
 {
     unsigned int i;
@@ -371,8 +387,15 @@ void vm_stop(struct vm *vm, int64_t code, const char *reason)
     for (i = 0; i < vm->nr_vcpus; i++) {
         vcpu_stop(vm->vcpus[i]);
     }
+    /* Its devices stop with it, as on a reset by its driver: frames for it
+     * are dropped at its switch port instead of filling its buffers, and
+     * no disk request completes into its RAM any more. */
+    for (i = 0; i < vm->cfg->nr_virtio; i++) {
+        virtio_dev_reset(vm->virtio[i]);
+    }
     left = __atomic_sub_fetch(&nr_running_vms, 1, __ATOMIC_ACQ_REL);
     if (left == 0) {
+        vm_report_devices();
         trace_dump();
         pr_info("all VMs stopped, powering off");
         arch_system_off();

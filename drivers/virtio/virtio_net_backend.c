@@ -467,6 +467,18 @@ static int vnet_notify(struct virtio_dev *d, unsigned int q)
     return 0;
 }
 
+static void vnet_report(struct virtio_dev *d)
+{
+    const struct virtio_net_stats *s = &vnet_of(d)->stats;
+
+    pr_info("vm %s: virtio-net: rx %lu frames (%lu dropped), tx %lu frames "
+            "(%lu dropped, %lu spoofed, %lu bad requests)",
+            d->vm != NULL ? d->vm->name : "test", (unsigned long)s->rx_frames,
+            (unsigned long)s->rx_dropped, (unsigned long)s->tx_frames,
+            (unsigned long)s->tx_dropped, (unsigned long)s->tx_spoofed,
+            (unsigned long)s->tx_bad_hdr);
+}
+
 static const struct virtio_dev_ops vnet_ops = {
     .name = "virtio-net",
     .device_id = VIRTIO_ID_NET,
@@ -479,6 +491,7 @@ static const struct virtio_dev_ops vnet_ops = {
     .after_notify = vnet_after_notify,
     .driver_ok = vnet_driver_ok,
     .reset = vnet_reset,
+    .report = vnet_report,
 };
 
 /* Guests' addresses so far: two guests with one MAC would confuse the

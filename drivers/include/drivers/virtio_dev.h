@@ -62,6 +62,8 @@ struct virtio_dev_ops {
      * guest RAM? A VM reset waits until no device is; the device calls
      * vm_reset_progress() when it becomes idle. Called without d->lock. */
     bool (*busy)(struct virtio_dev *d);
+    /* Optional: prints the device's counters (when every VM stopped). */
+    void (*report)(struct virtio_dev *d);
 };
 
 struct virtio_dev_queue {

@@ -6,7 +6,9 @@
 # CPUs. The client pings the server, fetches 4 MiB of random data from the
 # server's busybox httpd over TCP, and the sha256 it computes must be the
 # one the server printed. The stock virtio_net driver runs both ends.
-# The client's exit counts are printed when it stops (some MMIO at least).
+# The client's exit counts are printed when it stops (some MMIO at least),
+# and each device's counters when all VMs stopped: frames both ways, no
+# bad requests.
 set -u
 . "$(dirname "$0")/../lib.sh"
 
@@ -20,7 +22,9 @@ shoji_run_case virtio_net \
     --expect '^\[server\] linux: net server PASS$' \
     --expect '^shoji: vm server stopped: PSCI SYSTEM_OFF, exit code 0' \
     --expect '^shoji: vm client stopped: PSCI SYSTEM_OFF, exit code 0' \
-    --expect '^shoji: vm client: exits: irq [0-9]+, wfx [0-9]+, mmio [1-9][0-9]*, call [0-9]+, sysreg [0-9]+, other [0-9]+$' || exit 1
+    --expect '^shoji: vm client: exits: irq [0-9]+, wfx [0-9]+, mmio [1-9][0-9]*, call [0-9]+, sysreg [0-9]+, other [0-9]+$' \
+    --expect '^shoji: vm server: virtio-net: rx [1-9][0-9]* frames \([0-9]+ dropped\), tx [1-9][0-9]* frames \(0 dropped, 0 spoofed, 0 bad requests\)$' \
+    --expect '^shoji: vm client: virtio-net: rx [1-9][0-9]* frames \([0-9]+ dropped\), tx [1-9][0-9]* frames \(0 dropped, 0 spoofed, 0 bad requests\)$' || exit 1
 
 served=$(sed -n 's/^\[server\] net: serving blob sha256 \([0-9a-f]*\)$/\1/p' \
     "$LOGDIR/virtio_net.log")
