@@ -23,7 +23,7 @@
      1ULL << VIRTIO_NET_F_CSUM | 1ULL << VIRTIO_NET_F_HOST_TSO4 |              \
      1ULL << VIRTIO_NET_F_HOST_TSO6 | 1ULL << VIRTIO_NET_F_GUEST_CSUM |        \
      1ULL << VIRTIO_NET_F_GUEST_TSO4 | 1ULL << VIRTIO_NET_F_GUEST_TSO6 |       \
-     1ULL << VIRTIO_NET_F_MRG_RXBUF)
+     1ULL << VIRTIO_NET_F_MRG_RXBUF | 1ULL << VIRTIO_F_EVENT_IDX)
 
 static struct virtio_net_backend *vnet_of(struct virtio_dev *d)
 {

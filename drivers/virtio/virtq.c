@@ -186,6 +186,7 @@ int virtq_setup(struct virtq *q, const struct virtq_mem *mem, uint16_t num,
     q->used_idx = 0;
     q->signalled_used = 0;
     q->event_idx = event_idx;
+    q->quiet = false;
     q->indirect = indirect;
     q->broken = false;
     q->error = NULL;
@@ -334,7 +335,12 @@ static const char *virtq_walk(const struct virtq *q,
  */
 static void virtq_set_avail_event(const struct virtq *q, volatile uint8_t *used)
 {
-    virtq_store16(used + AVAIL_RING + USED_ELEM_SIZE * q->num, q->last_avail);
+    /* Quiet: a driver kicks when its new entries pass avail_event, and
+     * they lie within num (at most 2^15) of last_avail, never 2^15 on. */
+    uint16_t event =
+        q->quiet ? (uint16_t)(q->last_avail + 0x8000U) : q->last_avail;
+
+    virtq_store16(used + AVAIL_RING + USED_ELEM_SIZE * q->num, event);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -431,6 +437,10 @@ int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
         return virtq_fail(q, ERR_USED_RAM);
     }
     virtq_store16(used, flags);
+    if (q->event_idx) {
+        q->quiet = (flags & VIRTQ_USED_F_NO_NOTIFY) != 0;
+        virtq_set_avail_event(q, used);
+    }
     return 0;
 }
 

@@ -1038,6 +1038,39 @@ static void test_avail_event(void **state)
     assert_ram_unchanged_except(e, 0, 0);
 }
 
+/* NO_NOTIFY: with VIRTIO_F_EVENT_IDX, where drivers ignore used->flags,
+ * avail_event stays 2^15 ahead of the next entry, so no refill of the
+ * ring reaches it (vring_need_event); 0 brings kicks back. */
+static void test_quiet_avail_event(void **state)
+{
+    struct env *e = *state;
+    const uint64_t avail_event = avail_event_gpa(NUM);
+    uint16_t ev, added;
+
+    queue_init(e, NUM, true, false);
+    desc(e, DESC_GPA, 0, BUF_GPA(0), 8, F_WRITE, 0);
+    desc(e, DESC_GPA, 1, BUF_GPA(1), 8, F_WRITE, 0);
+    assert_int_equal(
+        virtq_set_used_flags(&e->q, &e->mem, VIRTQ_USED_F_NO_NOTIFY), 0);
+    assert_int_equal(get16(e, USED_GPA), VIRTQ_USED_F_NO_NOTIFY);
+    assert_int_equal(get16(e, avail_event), 0x8000);
+    make_avail(e, 0);
+    pop_ok(e, 0, 1);
+    ev = get16(e, avail_event);
+    assert_int_equal(ev, 0x8001);
+    /* A driver adding a whole ring from here would not kick. */
+    for (added = 1; added <= NUM; added++) {
+        uint16_t old = 1, now = (uint16_t)(1 + added);
+
+        assert_false((uint16_t)(now - ev - 1) < (uint16_t)(now - old));
+    }
+    assert_int_equal(virtq_set_used_flags(&e->q, &e->mem, 0), 0);
+    assert_int_equal(get16(e, avail_event), 1);
+    make_avail(e, 1);
+    pop_ok(e, 1, 1);
+    assert_int_equal(get16(e, avail_event), 2);
+}
+
 #define VQ_TEST(fn) cmocka_unit_test_setup_teardown(fn, env_setup, env_teardown)
 #define BAD(fn, num, indirect, key)                                            \
     {                                                                          \
@@ -1100,6 +1133,7 @@ int main(void)
         VQ_TEST(test_notify_flags),
         VQ_TEST(test_notify_event_idx),
         VQ_TEST(test_notify_event_idx_wrap),
+        VQ_TEST(test_quiet_avail_event),
         VQ_TEST(test_avail_event),
     };
 

@@ -8,7 +8,9 @@
  * 64 KiB) and GUEST_CSUM, GUEST_TSO4, GUEST_TSO6 (it takes them), and
  * MRG_RXBUF (a frame may fill several receive buffers; without it, a guest
  * that takes TSO must post 64 KiB ones, as Linux does with chains of
- * pages).
+ * pages), and EVENT_IDX (Linux then asks for a transmit interrupt only
+ * once most of what it queued was sent; the receive queue's avail_event
+ * is kept out of the guest's reach, since buffers need no notify).
  *
  * Transmit: when the switch has an uplink and the guest's vCPU is not on
  * the CPU that takes the NIC's interrupts (IRQ_HOST_CPU), a notify only

@@ -53,6 +53,7 @@ struct virtq {
     uint16_t last_avail; /* next avail ring slot to take */
     uint16_t used_idx;   /* our copy of used->idx */
     bool event_idx;      /* VIRTIO_F_EVENT_IDX negotiated */
+    bool quiet;          /* event_idx: no kicks wanted (avail_event) */
     bool indirect;       /* VIRTIO_F_INDIRECT_DESC negotiated */
     bool broken;
     const char *error;       /* why it broke, a static string */
@@ -112,7 +113,10 @@ void virtq_unpop(struct virtq *q, uint16_t n);
 
 /**
  * Writes used->flags (VIRTQ_USED_F_NO_NOTIFY: the device needs no
- * notifications for this queue, a hint drivers follow): 0, or -HV_EINVAL
+ * notifications for this queue, a hint drivers follow). With event_idx,
+ * where drivers ignore the flags, NO_NOTIFY instead keeps avail_event half
+ * the index space away from last_avail from now on, out of reach of any
+ * driver that fills the ring (and 0 brings it back): 0, or -HV_EINVAL
  * when the queue is broken or its used ring left guest RAM (then broken).
  */
 int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
