@@ -349,6 +349,7 @@ static void vm_print_exits(const struct vm *vm)
             (unsigned long)n[VCPU_EXIT_SYSREG],
             (unsigned long)n[VCPU_EXIT_OTHER]);
 }
+
 /* Each VM's device counters, once every VM stopped. */
 static void vm_report_devices(void)
 {
