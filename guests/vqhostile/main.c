@@ -77,11 +77,6 @@ static void reg_write(uint32_t off, uint32_t val)
     mmio_write32(VQ_DEV, off, val);
 }
 
-static uint64_t gpa(const volatile void *p)
-{
-    return ipa_of(p);
-}
-
 /* Resets the device and sets queue 0 up with num entries at the given
  * rings. Returns the status after DRIVER_OK. */
 static uint32_t vq_init(uint32_t num, uint64_t desc, uint64_t avail,
@@ -113,7 +108,7 @@ static uint32_t vq_init(uint32_t num, uint64_t desc, uint64_t avail,
 
 static uint32_t vq_init_default(void)
 {
-    return vq_init(VQ_NUM, gpa(vq.desc), gpa(vq.avail), gpa(vq.used));
+    return vq_init(VQ_NUM, ipa_of(vq.desc), ipa_of(vq.avail), ipa_of(vq.used));
 }
 
 static void desc_set(unsigned int i, uint64_t addr, uint32_t len,
@@ -146,9 +141,9 @@ static void hdr_set(uint32_t type, uint64_t sector)
 static void request3(uint32_t type, uint64_t sector, uint16_t data_flags)
 {
     hdr_set(type, sector);
-    desc_set(0, gpa(vq.hdr), 16, F_NEXT, 1);
-    desc_set(1, gpa(vq.data), 512, (uint16_t)(F_NEXT | data_flags), 2);
-    desc_set(2, gpa(&vq.status), 1, F_WRITE, 0);
+    desc_set(0, ipa_of(vq.hdr), 16, F_NEXT, 1);
+    desc_set(1, ipa_of(vq.data), 512, (uint16_t)(F_NEXT | data_flags), 2);
+    desc_set(2, ipa_of(&vq.status), 1, F_WRITE, 0);
 }
 
 static bool needs_reset(void)
@@ -202,11 +197,11 @@ static unsigned int vq_seconds(void *dtb)
 
 static void malformed_layouts(void)
 {
-    vq_init(VQ_NUM, 0x1000, gpa(vq.avail), gpa(vq.used));
+    vq_init(VQ_NUM, 0x1000, ipa_of(vq.avail), ipa_of(vq.used));
     expect_reset("ring-outside-ram", true);
-    vq_init(3, gpa(vq.desc), gpa(vq.avail), gpa(vq.used));
+    vq_init(3, ipa_of(vq.desc), ipa_of(vq.avail), ipa_of(vq.used));
     expect_reset("queue-size-3", true);
-    vq_init(VQ_NUM, gpa(vq.desc) + 8, gpa(vq.avail), gpa(vq.used));
+    vq_init(VQ_NUM, ipa_of(vq.desc) + 8, ipa_of(vq.avail), ipa_of(vq.used));
     expect_reset("desc-misaligned", true);
 }
 
@@ -252,7 +247,7 @@ static void malformed_chains(void)
 
     vq_init_default();
     for (unsigned int i = 0; i < VQ_NUM; i++) {
-        desc_set(i, gpa(vq.data), 16, F_NEXT, (uint16_t)((i + 1) % VQ_NUM));
+        desc_set(i, ipa_of(vq.data), 16, F_NEXT, (uint16_t)((i + 1) % VQ_NUM));
     }
     vq_submit(0, 1);
     expect_reset("chain-longer-than-queue", true);
@@ -282,12 +277,13 @@ static void malformed_chains(void)
 
     vq_init_default();
     hdr_set(VIRTIO_BLK_T_IN, 0);
-    desc_set(0, gpa(vq.hdr), 16, 0, 0); /* no status byte */
+    desc_set(0, ipa_of(vq.hdr), 16, 0, 0); /* no status byte */
     vq_submit(0, 1);
     expect_reset("no-status-byte", true);
 
     vq_init_default();
-    desc_set(0, gpa(vq.desc) + 4 * sizeof(struct vq_desc), 48, F_INDIRECT, 0);
+    desc_set(0, ipa_of(vq.desc) + 4 * sizeof(struct vq_desc), 48, F_INDIRECT,
+             0);
     vq_submit(0, 1);
     expect_reset("indirect-not-negotiated", true);
 

@@ -125,11 +125,6 @@ static void nq_write(uint32_t off, uint32_t val)
     mmio_write32(NQ_DEV, off, val);
 }
 
-static uint64_t nq_gpa(const volatile void *p)
-{
-    return ipa_of(p);
-}
-
 static void put16(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 8);
@@ -169,12 +164,12 @@ static void nq_queue(uint32_t q, struct nq_ring *r)
 {
     nq_write(VIRTIO_MMIO_QUEUE_SEL, q);
     nq_write(VIRTIO_MMIO_QUEUE_NUM, NQ_NUM);
-    nq_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)nq_gpa(r->desc));
-    nq_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(nq_gpa(r->desc) >> 32));
-    nq_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)nq_gpa(r->avail));
-    nq_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(nq_gpa(r->avail) >> 32));
-    nq_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)nq_gpa(r->used));
-    nq_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(nq_gpa(r->used) >> 32));
+    nq_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)ipa_of(r->desc));
+    nq_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(ipa_of(r->desc) >> 32));
+    nq_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)ipa_of(r->avail));
+    nq_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(ipa_of(r->avail) >> 32));
+    nq_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)ipa_of(r->used));
+    nq_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(ipa_of(r->used) >> 32));
     nq_write(VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
@@ -222,7 +217,7 @@ static bool nq_setup(void)
         }
     }
     for (unsigned int i = 0; i < NQ_NUM; i++) {
-        nq.rx.desc[i].addr = nq_gpa(nq.rxbuf[i]);
+        nq.rx.desc[i].addr = ipa_of(nq.rxbuf[i]);
         nq.rx.desc[i].len = NQ_RX_SIZE;
         nq.rx.desc[i].flags = NQ_F_WRITE;
         nq.rx.avail[2 + i] = (uint16_t)i;
@@ -262,7 +257,7 @@ static void nq_rx_refill(void)
 static void desc_set(unsigned int i, const void *p, uint32_t len,
                      uint16_t flags, uint16_t next)
 {
-    nq.tx.desc[i].addr = nq_gpa(p);
+    nq.tx.desc[i].addr = ipa_of(p);
     nq.tx.desc[i].len = len;
     nq.tx.desc[i].flags = flags;
     nq.tx.desc[i].next = next;
