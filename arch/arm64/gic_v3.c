@@ -165,6 +165,11 @@ unsigned int gic_ack(void)
     return intid;
 }
 
+bool gic_irq_signalled(void)
+{
+    return (SYSREG_READ(isr_el1) & ISR_EL1_I) != 0;
+}
+
 void gic_eoi(unsigned int intid)
 {
     SYSREG_WRITE(ICC_EOIR1_EL1, intid);

@@ -208,13 +208,19 @@ static void handle_sync(struct vcpu *v)
 }
 
 /* Handles every pending physical interrupt: SGIs and PPIs for Shoji
- * itself and its guests, SPIs through the host-device handler table. */
+ * itself and its guests, SPIs through the host-device handler table. The
+ * first is acknowledged unasked (an exit or a wake-up announced it), the
+ * next ones only while the CPU interface still signals one. */
 static void handle_irqs(void)
 {
-    for (;;) {
-        unsigned int intid = gic_ack();
+    for (bool first = true;; first = false) {
+        unsigned int intid;
         struct vcpu *cur;
 
+        if (!first && !gic_irq_signalled()) {
+            return;
+        }
+        intid = gic_ack();
         if (intid >= 1020) {
             return;
         }

@@ -20,8 +20,10 @@
  * brings the vCPU back for a refill. After an exit, vgic_sync() reads the
  * list registers back: a state that changed (the guest acknowledged or
  * deactivated) is folded into the model. The list registers are only
- * rewritten when the model changed ("dirty"), so most exits cost four
- * register reads.
+ * rewritten when the model changed ("dirty"), and then only those whose
+ * content changes; ICH_HCR_EL2 too. Under QEMU's TCG every ICH_* access
+ * takes the emulator's global lock, which its I/O thread holds while it
+ * moves device data, so each access avoided is an exit made shorter.
  *
  * The virtual timer is forwarded with hardware list registers (HW = 1):
  * its physical interrupt stays active until the guest deactivates the
@@ -579,7 +581,9 @@ void vgic_flush(struct vcpu *v)
             struct vgic_irq *irq = irq_of(v->vm, v, chosen[n]);
             uint64_t lr = lr_build(irq, chosen[n], irq_deliverable(v->vm, irq));
 
-            lr_write(n, lr);
+            if (c->lr_intid[n] != chosen[n] || c->lr_val[n] != lr) {
+                lr_write(n, lr);
+            }
             c->lr_intid[n] = chosen[n];
             c->lr_val[n] = lr;
             c->lr_edges[n] = irq->edges;
@@ -596,7 +600,10 @@ void vgic_flush(struct vcpu *v)
     if (total > nr_lrs) {
         hcr |= ICH_HCR_UIE; /* refill when the guest has drained them */
     }
-    SYSREG_WRITE(ICH_HCR_EL2, hcr);
+    if (hcr != c->hcr) {
+        SYSREG_WRITE(ICH_HCR_EL2, hcr);
+        c->hcr = hcr;
+    }
 }
 
 void vgic_save(struct vcpu *v)
@@ -647,6 +654,7 @@ void vgic_restore(struct vcpu *v)
     SYSREG_WRITE(ICH_VMCR_EL2, c->vmcr);
     SYSREG_WRITE(ICH_AP0R0_EL2, c->ap0r0);
     SYSREG_WRITE(ICH_AP1R0_EL2, c->ap1r0);
+    c->hcr = ICH_HCR_EN; /* as vgic_save, or gic_cpu_init, left it */
     c->dirty = true;
 }
 

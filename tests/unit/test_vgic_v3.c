@@ -729,6 +729,53 @@ static void test_flush_only_when_dirty(void **state)
     assert_int_equal(fake_sysreg_writes(HCR), hcr_writes);
 }
 
+/*
+ * A rebuild rewrites only the list registers whose content changes, and
+ * ICH_HCR_EL2 only when it changes: under TCG every ICH_* access takes
+ * QEMU's global lock, so exits that write nothing new stay short.
+ */
+static void test_flush_writes_only_changes(void **state)
+{
+    struct fixture *f = *state;
+    struct vcpu *v = f->v[0];
+    unsigned int lr0_writes;
+    unsigned int hcr_writes;
+    uint64_t lr;
+
+    gicd_wr(f, GICD_CTLR, 4, CTLR_ENGRP1);
+    spi_setup(f, 40, 0x80);
+    spi_setup(f, 41, 0x90);
+    gicd_wr(f, spi_reg(GICD_ISPENDR, 40), 4, spi_bit(40));
+    current_vcpu = v;
+    vgic_flush(v);
+    lr = lr_expect(40, 0x80, LR_PENDING);
+    assert_int_equal(fake_sysreg_read(lr_name[0]), lr);
+    lr0_writes = fake_sysreg_writes(lr_name[0]);
+    hcr_writes = fake_sysreg_writes(HCR);
+
+    /* The guest acknowledges 40 (LR 0 then says what the model will),
+     * and 41 becomes pending: only LR 1 is written. */
+    fake_sysreg_set(lr_name[0], (lr & ~LR_PENDING) | LR_ACTIVE);
+    vgic_sync(v);
+    gicd_wr(f, spi_reg(GICD_ISPENDR, 41), 4, spi_bit(41));
+    assert_true(v->arch.vgic.dirty);
+    vgic_flush(v);
+    assert_int_equal(fake_sysreg_read(lr_name[0]),
+                     lr_expect(40, 0x80, LR_ACTIVE));
+    assert_int_equal(fake_sysreg_writes(lr_name[0]), lr0_writes);
+    assert_int_equal(fake_sysreg_read(lr_name[1]),
+                     lr_expect(41, 0x90, LR_PENDING));
+    assert_int_equal(fake_sysreg_writes(HCR), hcr_writes);
+
+    /* 40 pending again while active: LR 0 changes, so it is written. */
+    gicd_wr(f, spi_reg(GICD_ISPENDR, 40), 4, spi_bit(40));
+    vgic_flush(v);
+    assert_int_equal(fake_sysreg_read(lr_name[0]),
+                     lr_expect(40, 0x80, LR_PENDING | LR_ACTIVE));
+    assert_int_equal(fake_sysreg_writes(lr_name[0]), lr0_writes + 1);
+    assert_int_equal(fake_sysreg_writes(HCR), hcr_writes);
+}
+
 static void test_flush_active_first(void **state)
 {
     struct fixture *f = *state;
@@ -1086,6 +1133,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flush_order_and_hw, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flush_only_when_dirty, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_flush_writes_only_changes, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_flush_active_first, setup,
                                         teardown),

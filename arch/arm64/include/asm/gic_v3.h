@@ -26,6 +26,14 @@ int gic_cpu_init(uint64_t gicr_base, uint64_t gicr_size, uint64_t mpidr,
 /** Acknowledges the highest-priority pending interrupt (its INTID). */
 unsigned int gic_ack(void);
 
+/**
+ * Whether the CPU interface signals an interrupt to this CPU (ISR_EL1.I,
+ * read at EL2: the physical line). Cheaper than an acknowledge that finds
+ * nothing: under QEMU's TCG, ICC_* accesses take the emulator's global
+ * lock and ISR_EL1 does not.
+ */
+bool gic_irq_signalled(void);
+
 /** Drops the running priority of intid (EOImode 1: no deactivation). */
 void gic_eoi(unsigned int intid);
 

@@ -37,6 +37,8 @@
 #define ICH_AP0R0_EL2 S3_4_C12_C8_0
 #define ICH_AP1R0_EL2 S3_4_C12_C9_0
 
+#define ISR_EL1_I (1UL << 7) /* an IRQ is signalled to this CPU */
+
 static inline void isb(void)
 {
     __asm__ volatile("isb" ::: "memory");

@@ -60,10 +60,11 @@ struct vgic_cpu {
     uint64_t live; /* private interrupts that may be pending or active */
     bool sleeping; /* GICR_WAKER.ProcessorSleep */
     uint16_t lr_intid[VGIC_MAX_LRS]; /* INTID held by each used LR */
-    uint64_t lr_val[VGIC_MAX_LRS];   /* what was written there */
+    uint64_t lr_val[VGIC_MAX_LRS];   /* what the LR holds, as last known */
     uint8_t lr_edges[VGIC_MAX_LRS];  /* its irq->edges at that time */
     unsigned int nr_lrs_used;
     bool dirty;         /* model changed: rebuild the LRs before entry */
+    uint64_t hcr;       /* ICH_HCR_EL2 as last written while loaded */
     uint32_t hw_parked; /* physical PPIs deactivated while put */
     uint64_t vmcr;
     uint64_t ap0r0;
