@@ -396,7 +396,14 @@ void vcpu_handle_kicks(void)
             vcpu_examine(v);
         }
     }
-    need_resched[cpu] = true;
+    /* An idle CPU picks again (tickle_idle: a unit it may take). A busy
+     * one only when vcpu_examine changed what may run (unit_update asks
+     * then): most kicks only mean "refill the list registers", which
+     * the way back into the guest does, and a pick would rearm the slice
+     * timer for nothing. */
+    if (this_pcpu()->current == NULL) {
+        need_resched[cpu] = true;
+    }
 }
 
 int vcpu_power_on(struct vcpu *v, uint64_t entry, uint64_t arg)
