@@ -404,12 +404,11 @@ static int vnet_take_tx(struct virtio_net_backend *n)
 }
 
 /* Sends every frame the guest has queued: to the switch, one at a time,
- * without dev.lock (see the header). */
-static void vnet_transmit(struct virtio_net_backend *n)
+ * without dev.lock (see the header). tx_lock held. */
+static void vnet_drain_tx(struct virtio_net_backend *n)
 {
     int len;
 
-    spin_lock(&n->tx_lock);
     while ((len = vnet_take_tx(n)) >= 0) {
         if (len == 0) {
             vnet_end_loan(n);
@@ -427,6 +426,35 @@ static void vnet_transmit(struct virtio_net_backend *n)
         vnet_end_loan(n);
     }
     vnet_end_loan(n);
+}
+
+/* Turns the guest's transmit notifications on or off (tx_lock held). */
+static void vnet_tx_notify(struct virtio_net_backend *n, bool on)
+{
+    struct virtio_dev *d = &n->dev;
+
+    spin_lock(&d->lock);
+    if (vnet_live(d, VNET_TX) &&
+        virtq_set_used_flags(&d->queues[VNET_TX].vq, &d->mem,
+                             on ? 0 : VIRTQ_USED_F_NO_NOTIFY) != 0) {
+        virtio_dev_fail(d, d->queues[VNET_TX].vq.error);
+    }
+    spin_unlock(&d->lock);
+}
+
+/*
+ * The guest's frames, until its queue is empty. While it is drained the
+ * guest is asked not to notify: each notification would cost it an exit
+ * and only queue this work again. Back on, the queue is drained once
+ * more, for frames queued before the guest could see that.
+ */
+static void vnet_transmit(struct virtio_net_backend *n)
+{
+    spin_lock(&n->tx_lock);
+    vnet_tx_notify(n, false);
+    vnet_drain_tx(n);
+    vnet_tx_notify(n, true);
+    vnet_drain_tx(n);
     spin_unlock(&n->tx_lock);
 }
 

@@ -440,6 +440,11 @@ int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
     if (q->event_idx) {
         q->quiet = (flags & VIRTQ_USED_F_NO_NOTIFY) != 0;
         virtq_set_avail_event(q, used);
+    } else {
+        /* As in virtq_set_avail_event: the flags out before the next
+         * pop reads avail->idx, so that a device that turns
+         * notifications back on and looks again misses nothing. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
     }
     return 0;
 }

@@ -116,8 +116,10 @@ void virtq_unpop(struct virtq *q, uint16_t n);
  * notifications for this queue, a hint drivers follow). With event_idx,
  * where drivers ignore the flags, NO_NOTIFY instead keeps avail_event half
  * the index space away from last_avail from now on, out of reach of any
- * driver that fills the ring (and 0 brings it back): 0, or -HV_EINVAL
- * when the queue is broken or its used ring left guest RAM (then broken).
+ * driver that fills the ring (and 0 brings it back). Ends with a full
+ * fence, so a pop after turning notifications on sees every chain the
+ * driver made available without notifying. 0, or -HV_EINVAL when the
+ * queue is broken or its used ring left guest RAM (then broken).
  */
 int virtq_set_used_flags(struct virtq *q, const struct virtq_mem *mem,
                          uint16_t flags);
