@@ -26,17 +26,21 @@ tcp   guests/linux/tests/netbench.sh: the guest fetches MB MiB from an
       (receive); then the peer, asked by the guest, fetches MB MiB from
       the guest's busybox httpd and times that on its own clock
       (transmit; busybox has no tool that sends a large file well).
-      Three times each. The peer runs in a network namespace this script
-      creates (tap0, 10.0.2.1/24; QEMU runs in the namespace too). Nothing
-      is configured outside the namespace. The guest keeps the MB MiB it
-      sends in its RAM file system, half of its 512 MiB: MB is at most
-      192.
+      Each setup has its own network namespace this script creates, with
+      its peer there (tap0, 10.0.2.1/24; QEMU runs in the namespace too).
+      Nothing is configured outside the namespaces. The guest keeps the MB
+      MiB it sends in its RAM file system, half of its 512 MiB: MB is at
+      most 192.
 
 Wall-clock figures on a shared machine are noisy, and its speed drifts
-over minutes: each setup runs ROUNDS times alternately (which goes first
-alternates too), each round's medians give a ratio, and the median of
-those ratios (with the least and greatest) is the result; only ratios
-are reported as results. Goal: Shoji at least 0.7x of direct for each.
+over minutes (up to threefold within the hour on the 2-core machine this
+was written on). Disk: each setup runs ROUNDS times alternately (which
+goes first alternates too), and each round's medians give a ratio. TCP:
+both setups boot at once and take TCP_PASSES gated turns (each guest
+waits for its peer to open the next pass; which goes first alternates),
+so each pair of passes, run seconds apart, gives a ratio. The median of
+the ratios (with the least and greatest) is the result; only ratios are
+reported as results. Goal: Shoji at least 0.7x of direct for each.
 Writes RESULTS/virtio_io.csv (every pass), RESULTS/virtio_io_summary.csv
 and RESULTS/virtio_io_cpu.csv (the host CPU each run used, boot included:
 how much more Shoji's setup costs the host).
@@ -46,6 +50,8 @@ import csv
 import os
 import re
 import resource
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -55,11 +61,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GOAL = 0.7
 QEMU_MODERN = ["-global", "virtio-mmio.force-legacy=false"]
 GUEST_IP, PEER_IP = "10.0.2.15", "10.0.2.1"
+SETUPS = ("direct", "shoji")
 NET_RE = re.compile(r"netbench: pass \d+ rx_ms (\d+) tx_ms (\d+) mb (\d+)")
 BLK_RE = re.compile(r"blkbench: pass \d+ write_ms (\d+) read_ms (\d+) mb (\d+)")
 
 PEER = r"""
-import http.server, sys, time, urllib.parse, urllib.request
+import http.server, os, sys, time, urllib.parse, urllib.request
 class Peer(http.server.BaseHTTPRequestHandler):
     def reply(self, body):
         self.send_response(200)
@@ -68,12 +75,29 @@ class Peer(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def do_GET(self):
         url = urllib.parse.urlparse(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        if url.path == "/gate":
+            # Answers once the benchmark opened pass p (file open_P in the
+            # gate directory, argv[3]).
+            path = os.path.join(sys.argv[3], "open_%d" % int(q["p"][0]))
+            while not os.path.exists(path):
+                time.sleep(0.005)
+            self.reply(b"go\n")
+            return
+        if url.path == "/done":
+            # The guest's figures for pass p: done_P, written whole.
+            path = os.path.join(sys.argv[3], "done_%d" % int(q["p"][0]))
+            with open(path + ".tmp", "w") as f:
+                f.write("%d %d\n" % (int(q["rx"][0]), int(q["tx"][0])))
+            os.rename(path + ".tmp", path)
+            self.reply(b"ok\n")
+            return
         if url.path != "/pull":
             self.reply(open(sys.argv[2], "rb").read())
             return
         # The guest's transmit test: fetch its /blob, answer with the
         # bytes and the milliseconds it took (this clock).
-        ip = urllib.parse.parse_qs(url.query)["ip"][0]
+        ip = q["ip"][0]
         got = 0
         t0 = time.monotonic()
         with urllib.request.urlopen("http://%s/blob" % ip, timeout=60) as r:
@@ -131,6 +155,68 @@ def run(cmd, log, timeout):
     wall, cpu = time.monotonic() - t0, children_cpu_s() - c0
     with open(log, encoding="utf-8", errors="replace") as f:
         return rc, [ln.rstrip("\n") for ln in f], wall, cpu
+
+
+class Run:
+    """A QEMU run in the background that takes gated netbench passes."""
+
+    def __init__(self, name, cmd, log):
+        self.name, self.log = name, log
+        self.out = open(log, "w", encoding="utf-8")
+        self.t0 = time.monotonic()
+        # Its own process group, so that a kill reaches QEMU under the
+        # wrapper scripts, and nothing else.
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                     stdout=self.out, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.rc, self.wall, self.cpu = None, 0.0, 0.0
+
+    def gated_pass(self, gate, p, timeout=900):
+        """Opens pass p and waits for the guest's figures: (rx_ms, tx_ms),
+        or None when the run ended or took too long."""
+        open(os.path.join(gate, "open_%d" % p), "w").close()
+        done = os.path.join(gate, "done_%d" % p)
+        end = time.monotonic() + timeout
+        while not os.path.exists(done):
+            if self.reap() or time.monotonic() > end:
+                return None
+            time.sleep(0.01)
+        with open(done, encoding="utf-8") as f:
+            rx_ms, tx_ms = (int(v) for v in f.read().split())
+        return rx_ms, tx_ms
+
+    def reap(self):
+        """Whether the run has ended; its status, wall-clock and CPU
+        seconds (QEMU's threads, mostly) are kept when it has."""
+        if self.rc is None:
+            pid, status, usage = os.wait4(self.proc.pid, os.WNOHANG)
+            if pid == self.proc.pid:
+                self.rc = os.waitstatus_to_exitcode(status)
+                self.proc.returncode = self.rc
+                self.wall = time.monotonic() - self.t0
+                self.cpu = usage.ru_utime + usage.ru_stime
+        return self.rc is not None
+
+    def finish(self, timeout):
+        """Waits for the run to end (killed after timeout s): its status."""
+        end = time.monotonic() + timeout
+        while not self.reap():
+            if time.monotonic() > end:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                end = time.monotonic() + 10
+            else:
+                time.sleep(0.1)
+        self.out.close()
+        return self.rc
+
+    def cpu_row(self):
+        return {"run": self.name, "wall_s": "%.1f" % self.wall,
+                "cpu_s": "%.1f" % self.cpu,
+                "host_cores": "%.2f" % (self.cpu / max(self.wall, 0.1))}
+
+    def lines(self):
+        with open(self.log, encoding="utf-8", errors="replace") as f:
+            return [ln.rstrip("\n") for ln in f]
 
 
 class Bench:
@@ -225,57 +311,99 @@ class Bench:
     # -- tcp ---------------------------------------------------------------
 
     def tcp(self):
-        mb = self.args.mb
-        ns = "shoji_bench_%d" % os.getpid()
-        if subprocess.run(["ip", "netns", "add", ns], check=False).returncode:
-            print("bench: tcp: cannot create a network namespace: skipped")
-            return
+        nss = {}
         try:
-            for c in (["ip", "tuntap", "add", "dev", "tap0", "mode", "tap"],
-                      ["ip", "addr", "add", PEER_IP + "/24", "dev", "tap0"],
-                      ["ip", "link", "set", "tap0", "up"],
-                      ["ip", "link", "set", "lo", "up"]):
-                subprocess.run(["ip", "netns", "exec", ns] + c, check=True)
-            self.tcp_rounds(ns, mb)
+            for setup in SETUPS:
+                ns = "shoji_bench_%s_%d" % (setup, os.getpid())
+                if subprocess.run(["ip", "netns", "add", ns],
+                                  check=False).returncode:
+                    print("bench: tcp: cannot create a network namespace: "
+                          "skipped")
+                    return
+                nss[setup] = ns
+                for c in (["ip", "tuntap", "add", "dev", "tap0", "mode",
+                           "tap"],
+                          ["ip", "addr", "add", PEER_IP + "/24", "dev",
+                           "tap0"],
+                          ["ip", "link", "set", "tap0", "up"],
+                          ["ip", "link", "set", "lo", "up"]):
+                    subprocess.run(["ip", "netns", "exec", ns] + c,
+                                   check=True)
+            self.tcp_paired(nss)
         finally:
-            subprocess.run(["ip", "netns", "del", ns], check=False)
+            for ns in nss.values():
+                subprocess.run(["ip", "netns", "del", ns], check=False)
 
-    def tcp_rounds(self, ns, mb):
+    def tcp_paired(self, nss):
+        """Both setups boot at once, each in its namespace with its peer;
+        then they take turns, one gated pass at a time (which goes first
+        alternates), so that the two passes of a pair run seconds apart
+        and a host whose speed drifts moves both."""
+        mb, passes = self.args.mb, self.args.tcp_passes
         blob = os.path.join(self.work, "blob")
         with open(blob, "wb") as f:
             f.write(os.urandom(mb << 20))
         qemu = QEMU_MODERN + ["-netdev", "tap,id=n0,ifname=tap0,script=no,"
                               "downscript=no",
                               "-device", "virtio-net-device,netdev=n0"]
-        append = "shoji.ip=%s shoji.peer=%s shoji.mb=%d" % (GUEST_IP, PEER_IP,
-                                                            mb)
+        append = ("shoji.ip=%s shoji.peer=%s shoji.mb=%d shoji.passes=%d "
+                  "shoji.gate=1" % (GUEST_IP, PEER_IP, mb, passes))
         device = "            virtio-net = [52 54 00 00 00 15];\n"
-        for rnd in range(1, self.args.rounds + 1):
-            for setup in round_order(rnd):
-                name = "tcp_%s_%d" % (setup, rnd)
-                peer = subprocess.Popen(
-                    ["ip", "netns", "exec", ns, sys.executable, "-c", PEER,
-                     PEER_IP, blob], stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(0.5)
+        runs, peers, gates = {}, {}, {}
+        try:
+            for setup in SETUPS:
+                gates[setup] = os.path.join(self.work, "gate_" + setup)
+                shutil.rmtree(gates[setup], ignore_errors=True)
+                os.makedirs(gates[setup])
+                peers[setup] = subprocess.Popen(
+                    ["ip", "netns", "exec", nss[setup], sys.executable, "-c",
+                     PEER, PEER_IP, blob, gates[setup]],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+            for setup in SETUPS:
+                name = "tcp_" + setup
                 if setup == "direct":
-                    cmd = self.direct_cmd("netbench", append, qemu, ns)
+                    cmd = self.direct_cmd("netbench", append, qemu,
+                                          nss[setup])
                 else:
                     cmd = self.shoji_cmd(name, "shoji.test=netbench " + append,
                                          device, qemu, "linux: netbench PASS",
-                                         ns)
-                got = self.run_parsed(name, cmd, NET_RE)
+                                         nss[setup])
+                runs[setup] = Run(name, cmd,
+                                  os.path.join(self.work, name + ".log"))
+            for p in range(1, passes + 1):
+                got = {}
+                for setup in round_order(p):
+                    got[setup] = runs[setup].gated_pass(gates[setup], p)
+                    if got[setup] is None:
+                        print("bench: tcp_%s: pass %d failed (log %s)"
+                              % (setup, p, runs[setup].log))
+                        return
+                for setup in SETUPS:
+                    rx_ms, tx_ms = got[setup]
+                    self.record("tcp_rx", setup, p, [mb * 1000 / max(rx_ms, 1)])
+                    self.record("tcp_tx", setup, p, [mb * 1000 / max(tx_ms, 1)])
+                print("bench: tcp pass %d: rx direct %.1f shoji %.1f, tx direct "
+                      "%.1f shoji %.1f MB/s" % (
+                          p, mb * 1000 / max(got["direct"][0], 1),
+                          mb * 1000 / max(got["shoji"][0], 1),
+                          mb * 1000 / max(got["direct"][1], 1),
+                          mb * 1000 / max(got["shoji"][1], 1)), flush=True)
+        finally:
+            for setup, r in runs.items():
+                rc = r.finish(120)
+                self.cpu_rows.append(r.cpu_row())
+                if rc != 0:
+                    print("bench: tcp_%s failed (rc %d, log %s)"
+                          % (setup, rc, r.log))
+                for ln in r.lines():
+                    if "netbench: guest:" in ln:
+                        print("bench: tcp_%s: %s" % (setup, ln.split(
+                            "netbench: ", 1)[1]))
+            for peer in peers.values():
                 peer.terminate()
                 peer.wait()
-                if not got:
-                    continue
-                for kind, g in (("tcp_rx", 1), ("tcp_tx", 2)):
-                    self.record(kind, setup, rnd,
-                                [int(m.group(3)) * 1000 /
-                                 max(int(m.group(g)), 1) for m in got])
-                print("bench: %s: rx %s tx %s MB/s" % (name, " ".join(
-                    r["mb_per_s"] for r in self.rows[-6:-3]), " ".join(
-                    r["mb_per_s"] for r in self.rows[-3:])), flush=True)
 
     # -- results -----------------------------------------------------------
 
@@ -287,11 +415,12 @@ class Bench:
 
     def summarise(self, kind):
         """The medians of all passes, and the median, least and greatest of
-        the rounds' ratios: a round compares two runs made one after the
-        other, so a host that slows down or speeds up over minutes moves
-        both of its sides."""
+        the rounds' ratios: a round (a TCP pass pair) compares two runs
+        (passes) made one after the other, so a host that slows down or
+        speeds up moves both of its sides."""
         ratios = []
-        for rnd in range(1, self.args.rounds + 1):
+        for rnd in sorted({r["round"] for r in self.rows
+                           if r["kind"] == kind}):
             d = self.median_of(kind, "direct", rnd)
             s = self.median_of(kind, "shoji", rnd)
             if d and s:
@@ -360,6 +489,8 @@ def main():
                     help="MiB per transfer (default 192, at most 192)")
     ap.add_argument("--rounds", type=int, default=5,
                     help="alternating rounds per setup (default 5)")
+    ap.add_argument("--tcp-passes", type=int, default=10,
+                    help="TCP passes per setup, taken in turns (default 10)")
     ap.add_argument("--disk-mb", type=int, default=1024,
                     help="MiB per disk pass (default 1024: passes of a few "
                     "hundred ms against the guest's 10 ms clock)")
@@ -372,8 +503,8 @@ def main():
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     if not 1 <= args.mb <= 192 or not 1 <= args.disk_mb <= 4096 or \
-            args.rounds < 1:
-        ap.error("bad --mb or --rounds")
+            args.rounds < 1 or args.tcp_passes < 1:
+        ap.error("bad --mb, --disk-mb, --rounds or --tcp-passes")
     bench = Bench(args)
     parts = args.only.split(",")
     if "disk" in parts:
