@@ -208,10 +208,10 @@ static int vnet_deliver_merged(struct virtio_net_backend *n,
     }
     vnet_hdr_from_meta(hdr, m, k);
     vnet_copy(&n->chain, true, 0, hdr, VNET_HDR_SIZE);
-    for (uint16_t i = 0; i < k; i++) {
-        if (virtq_push(q, &d->mem, n->mrg_head[i], n->mrg_len[i]) != 0) {
-            return -1;
-        }
+    /* All k at once: the driver reads num_buffers and then expects that
+     * many used entries. */
+    if (virtq_push_many(q, &d->mem, n->mrg_head, n->mrg_len, k) != 0) {
+        return -1;
     }
     return 1;
 }

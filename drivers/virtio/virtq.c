@@ -391,29 +391,45 @@ int virtq_pop(struct virtq *q, const struct virtq_mem *mem,
     return 1;
 }
 
-int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
-               uint32_t written)
+int virtq_push_many(struct virtq *q, const struct virtq_mem *mem,
+                    const uint16_t *heads, const uint32_t *written,
+                    unsigned int n)
 {
-    volatile uint8_t *used, *elem;
+    volatile uint8_t *used;
+    unsigned int i;
 
     if (q->broken) {
         return -HV_EINVAL;
     }
-    if (head >= q->num) {
-        return virtq_fail(q, ERR_USED_HEAD);
+    for (i = 0; i < n; i++) {
+        if (heads[i] >= q->num) {
+            return virtq_fail(q, ERR_USED_HEAD);
+        }
     }
     used = virtq_map(mem, q->used_gpa, virtq_used_bytes(q->num));
     if (!used) {
         return virtq_fail(q, ERR_USED_RAM);
     }
-    elem = used + AVAIL_RING + USED_ELEM_SIZE * (q->used_idx & (q->num - 1U));
-    virtq_store32(elem, head);
-    virtq_store32(elem + 4, written);
-    /* The driver must see the element (and the data) before the index. */
+    for (i = 0; i < n; i++) {
+        volatile uint8_t *elem =
+            used + AVAIL_RING +
+            USED_ELEM_SIZE * ((uint16_t)(q->used_idx + i) & (q->num - 1U));
+
+        virtq_store32(elem, heads[i]);
+        virtq_store32(elem + 4, written[i]);
+    }
+    /* The driver must see the elements (and the data) before the index,
+     * which moves once: it never sees part of what goes together. */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    q->used_idx++;
+    q->used_idx = (uint16_t)(q->used_idx + n);
     virtq_store16(used + 2, q->used_idx);
     return 0;
+}
+
+int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
+               uint32_t written)
+{
+    return virtq_push_many(q, mem, &head, &written, 1);
 }
 
 void virtq_unpop(struct virtq *q, uint16_t n)

@@ -103,9 +103,17 @@ struct fixture {
 static const uint8_t mac_a[6] = {0x52, 0x54, 0, 0, 0, 0xa};
 static const uint8_t mac_b[6] = {0x52, 0x54, 0, 0, 0, 0xb};
 
+/* When set, called on every guest-memory lookup of the backends: what a
+ * driver on another CPU could see at that moment. */
+static void (*translate_hook)(struct guest *g);
+
 static void *translate(void *ctx, uint64_t gpa, uint64_t len)
 {
     struct guest *g = ctx;
+
+    if (translate_hook != NULL) {
+        translate_hook(g);
+    }
 
     if (gpa < RAM_GPA || len > RAM_SIZE || gpa - RAM_GPA > RAM_SIZE - len) {
         return NULL;
@@ -715,6 +723,50 @@ static void test_mrg_rxbuf(void **state)
     assert_false(needs_reset(b));
 }
 
+/* used->idx values of guest b seen during a delivery. */
+static struct guest *seen_guest;
+static uint16_t seen_idx[64];
+static unsigned int nr_seen;
+
+static void record_used_idx(struct guest *g)
+{
+    if (g == seen_guest && nr_seen < ARRAY_SIZE(seen_idx)) {
+        seen_idx[nr_seen++] = used_idx(g, RX_USED);
+    }
+}
+
+/* With MRG_RXBUF the buffers of one frame are returned together: a
+ * driver reading used->idx meanwhile sees none of them or all (it takes
+ * num_buffers entries after the first; Linux drops a frame whose others
+ * are missing). */
+static void test_mrg_rxbuf_used_at_once(void **state)
+{
+    struct fixture *f = *state;
+    struct guest *a = &f->g[0], *b = &f->g[1];
+    static uint8_t frame[NET_MAX_GSO_FRAME];
+    uint32_t len = tcp_frame(frame, GSO_PAYLOAD, true);
+    uint32_t nbufs = (VNET_HDR_SIZE + len + SEG_RX_LEN - 1) / SEG_RX_LEN;
+    unsigned int i;
+
+    driver_init_features(a, FEAT_MAC | FEAT_TX_TSO4);
+    driver_init_features(b, FEAT_MAC | FEAT_RX_TSO4 |
+                                FEAT(VIRTIO_NET_F_MRG_RXBUF));
+    for (i = 0; i < NR_SEGS; i++) {
+        put_desc(b, RX_DESC, i, SEG_RX(i), SEG_RX_LEN, VIRTQ_DESC_F_WRITE);
+        make_avail(b, RX_AVAIL, (uint16_t)i, (uint16_t)i);
+    }
+    seen_guest = b;
+    nr_seen = 0;
+    translate_hook = record_used_idx;
+    send_req(a, 0, frame, len, &gso_req);
+    translate_hook = NULL;
+    assert_int_equal(used_idx(b, RX_USED), nbufs);
+    assert_true(nbufs > 1 && nr_seen > 0);
+    for (i = 0; i < nr_seen; i++) {
+        assert_true(seen_idx[i] == 0 || seen_idx[i] == nbufs);
+    }
+}
+
 /* A partial-checksum frame to a guest without GUEST_CSUM: one plain frame,
  * checksum completed. */
 static void test_csum_to_plain_guest(void **state)
@@ -1065,6 +1117,7 @@ int main(void)
         NET_TEST(test_gso_between_guests),
         NET_TEST(test_gso_to_plain_guest),
         NET_TEST(test_mrg_rxbuf),
+        NET_TEST(test_mrg_rxbuf_used_at_once),
         NET_TEST(test_csum_to_plain_guest),
         NET_TEST(test_tx_offload_not_negotiated),
         NET_TEST(test_tx_malformed_hdr),

@@ -915,6 +915,39 @@ static void test_push_errors(void **state)
     assert_ram_unchanged_except(e, 0, 0);
 }
 
+/* Several chains go back with one move of used->idx (their entries
+ * wrapping round the ring here); a bad head among them returns none. */
+static void test_push_many(void **state)
+{
+    struct env *e = *state;
+    const uint16_t heads[3] = {2, 0, 5};
+    const uint32_t lens[3] = {10, 20, 30};
+    const uint16_t bad[2] = {1, NUM};
+    uint16_t idx;
+    uint32_t v;
+    unsigned int i;
+
+    queue_init(e, NUM, false, false);
+    e->q.used_idx = NUM - 1;
+    assert_int_equal(virtq_push_many(&e->q, &e->mem, heads, lens, 3), 0);
+    memcpy(&idx, at(e, USED_GPA + 2), 2);
+    assert_int_equal(idx, NUM + 2);
+    for (i = 0; i < 3; i++) {
+        uint64_t elem = USED_GPA + 4 + 8ULL * ((NUM - 1 + i) % NUM);
+
+        memcpy(&v, at(e, elem), 4);
+        assert_int_equal(v, heads[i]);
+        memcpy(&v, at(e, elem + 4), 4);
+        assert_int_equal(v, lens[i]);
+    }
+
+    snapshot(e);
+    assert_int_equal(virtq_push_many(&e->q, &e->mem, bad, lens, 2), -HV_EINVAL);
+    assert_error(e, "used head out of range");
+    assert_int_equal(e->q.used_idx, NUM + 2);
+    assert_ram_unchanged_except(e, 0, 0);
+}
+
 /* --- notification suppression ------------------------------------------- */
 
 /* The driver offers chain `head` (one writable descriptor, laid out by the
@@ -1130,6 +1163,7 @@ int main(void)
         BAD(bad_used_gone, 0, false, "used ring outside guest memory"),
         VQ_TEST(test_broken_stays_broken),
         VQ_TEST(test_push_errors),
+        VQ_TEST(test_push_many),
         VQ_TEST(test_notify_flags),
         VQ_TEST(test_notify_event_idx),
         VQ_TEST(test_notify_event_idx_wrap),

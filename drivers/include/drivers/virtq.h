@@ -105,6 +105,17 @@ int virtq_push(struct virtq *q, const struct virtq_mem *mem, uint16_t head,
                uint32_t written);
 
 /**
+ * The same for n chains at once: all their used ring entries, then
+ * used->idx moved by n in one store, so the driver sees all or none (the
+ * buffers of one received frame with MRG_RXBUF, say: a driver that saw
+ * only the first would find the others missing). n at most the queue
+ * size.
+ */
+int virtq_push_many(struct virtq *q, const struct virtq_mem *mem,
+                    const uint16_t *heads, const uint32_t *written,
+                    unsigned int n);
+
+/**
  * Gives back the last n chains virtq_pop() returned, none of them pushed
  * since: the next pops return them again (a device that popped buffers
  * for a frame and then found too few). n must not exceed those pops.
