@@ -115,6 +115,7 @@ static void vnet_driver_ok(struct virtio_dev *d)
 static void vnet_reset(struct virtio_dev *d)
 {
     __atomic_store_n(&vnet_of(d)->port.offloads, 0, __ATOMIC_RELAXED);
+    vnet_of(d)->rx_gen++; /* what is held is for the old rings */
 }
 
 /*
@@ -151,13 +152,18 @@ static void vnet_copy(const struct virtq_chain *c, bool to_guest, uint64_t off,
     }
 }
 
+/* What a delivery attempt did with a frame, besides -1 (queue broken). */
+#define VNET_DROPPED 0   /* not delivered, counted */
+#define VNET_DELIVERED 1 /* in the guest's buffers */
+#define VNET_NO_ROOM 2   /* too few buffers posted now: nothing taken */
+
 /*
  * With MRG_RXBUF: spreads the header and frame over as many posted buffers
  * as they need, in order, the header (num_buffers: how many) at the start
  * of the first (virtio 1.2, 5.1.6.4). When the guest posted too few, the
- * buffers taken are given back unused and the frame is dropped. 1, 0
- * (dropped, counted) or -1 (the queue broke). rx_lock and dev.lock held;
- * dev.lock is let go for each copy.
+ * buffers taken are given back unused: VNET_NO_ROOM, or the frame is
+ * dropped when it needs more than the whole ring. rx_lock and dev.lock
+ * held; dev.lock is let go for each copy.
  */
 static int vnet_deliver_merged(struct virtio_net_backend *n,
                                const uint8_t *frame, uint32_t len,
@@ -182,10 +188,14 @@ static int vnet_deliver_merged(struct virtio_net_backend *n,
             virtio_dev_fail(d, "receiveq: device-readable buffer");
             return -1;
         }
+        if (rc == 0 && k < q->num) {
+            virtq_unpop(q, k); /* too few for now */
+            return VNET_NO_ROOM;
+        }
         if (rc == 0 || (k == 0 && c->writable_bytes < VNET_HDR_SIZE)) {
-            virtq_unpop(q, (uint16_t)(k + rc)); /* too few, or too small */
+            virtq_unpop(q, (uint16_t)(k + rc)); /* never enough, too small */
             n->stats.rx_dropped++;
-            return 0;
+            return VNET_DROPPED;
         }
         take = c->writable_bytes < total - pos ? (uint32_t)c->writable_bytes
                                                : total - pos;
@@ -203,7 +213,7 @@ static int vnet_deliver_merged(struct virtio_net_backend *n,
         k++;
         if (!vnet_live(d, VNET_RX)) {
             n->stats.rx_dropped++; /* it failed meanwhile */
-            return 0;
+            return VNET_DROPPED;
         }
     }
     vnet_hdr_from_meta(hdr, m, k);
@@ -213,10 +223,11 @@ static int vnet_deliver_merged(struct virtio_net_backend *n,
     if (virtq_push_many(q, &d->mem, n->mrg_head, n->mrg_len, k) != 0) {
         return -1;
     }
-    return 1;
+    return VNET_DELIVERED;
 }
 
-/* Without MRG_RXBUF: into one buffer, big enough for header and frame. */
+/* Without MRG_RXBUF: into one buffer, big enough for header and frame
+ * (else it is returned empty and the frame dropped). */
 static int vnet_deliver_one(struct virtio_net_backend *n, const uint8_t *frame,
                             uint32_t len, const struct net_meta *m)
 {
@@ -226,8 +237,7 @@ static int vnet_deliver_one(struct virtio_net_backend *n, const uint8_t *frame,
     int rc = virtq_pop(q, &d->mem, &n->chain);
 
     if (rc != 1) {
-        n->stats.rx_dropped += rc == 0; /* no buffer posted */
-        return rc;
+        return rc == 0 ? VNET_NO_ROOM : rc;
     }
     if (n->chain.nr_readable != 0) {
         virtio_dev_fail(d, "receiveq: device-readable buffer");
@@ -235,7 +245,8 @@ static int vnet_deliver_one(struct virtio_net_backend *n, const uint8_t *frame,
     }
     if (n->chain.writable_bytes < VNET_HDR_SIZE + len) {
         n->stats.rx_dropped++; /* too small: returned empty */
-        return virtq_push(q, &d->mem, n->chain.head, 0) != 0 ? -1 : 0;
+        return virtq_push(q, &d->mem, n->chain.head, 0) != 0 ? -1
+                                                             : VNET_DROPPED;
     }
     vnet_hdr_from_meta(hdr, m, 1);
     virtio_dev_copy_begin(d);
@@ -244,43 +255,127 @@ static int vnet_deliver_one(struct virtio_net_backend *n, const uint8_t *frame,
     virtio_dev_copy_end(d);
     if (!vnet_live(d, VNET_RX)) {
         n->stats.rx_dropped++; /* it failed meanwhile */
-        return 0;
+        return VNET_DROPPED;
     }
-    return virtq_push(q, &d->mem, n->chain.head, VNET_HDR_SIZE + len) != 0 ? -1
-                                                                           : 1;
+    return virtq_push(q, &d->mem, n->chain.head, VNET_HDR_SIZE + len) != 0
+               ? -1
+               : VNET_DELIVERED;
+}
+
+/* One delivery attempt of a frame the guest takes (VNET_*, or -1 when the
+ * queue broke: the device then failed). rx_lock and dev.lock held. */
+static int vnet_deliver_now(struct virtio_net_backend *n, const uint8_t *frame,
+                            uint32_t len, const struct net_meta *m)
+{
+    struct virtio_dev *d = &n->dev;
+    uint32_t need = net_meta_needs(m);
+    int rc;
+
+    if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need) {
+        /* not running, or reset since the switch looked (the offloads it
+         * took are gone) */
+        n->stats.rx_dropped++;
+        return VNET_DROPPED;
+    }
+    rc = virtio_dev_has(d, VIRTIO_NET_F_MRG_RXBUF)
+             ? vnet_deliver_merged(n, frame, len, m)
+             : vnet_deliver_one(n, frame, len, m);
+    if (rc == VNET_DELIVERED) {
+        virtio_dev_used(d, VNET_RX);
+        n->stats.rx_frames++;
+        n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
+    } else if (rc < 0 && d->queues[VNET_RX].vq.broken) {
+        virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
+    }
+    return rc;
+}
+
+/* Asks the guest for receive notifications (on) or not. Locks held. */
+static void vnet_rx_notify(struct virtio_net_backend *n, bool on)
+{
+    struct virtio_dev *d = &n->dev;
+
+    if (vnet_live(d, VNET_RX) &&
+        virtq_set_used_flags(&d->queues[VNET_RX].vq, &d->mem,
+                             on ? 0 : VIRTQ_USED_F_NO_NOTIFY) != 0) {
+        virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
+    }
+}
+
+/* Delivers held frames, oldest first, while the guest has room; those
+ * held before a reset are dropped. With none left, the guest is asked
+ * not to notify again. rx_lock and dev.lock held. */
+static void vnet_flush_held(struct virtio_net_backend *n)
+{
+    if (n->nr_held == 0) {
+        return;
+    }
+    while (n->nr_held > 0) {
+        unsigned int i = n->held_first;
+        struct vnet_held_frame *h = &n->held[i];
+        int rc = VNET_DROPPED;
+
+        if (h->gen == n->rx_gen) {
+            rc = vnet_deliver_now(n, n->held_buf[i], h->len, &h->m);
+        } else {
+            n->stats.rx_dropped++;
+        }
+        if (rc == VNET_NO_ROOM) {
+            return;
+        }
+        n->held_first = (i + 1) % VNET_RX_HELD;
+        n->nr_held--;
+        if (rc < 0) {
+            return;
+        }
+    }
+    vnet_rx_notify(n, false);
+}
+
+/* Keeps a copy of a frame the guest has no room for yet, or drops it
+ * when VNET_RX_HELD are waiting. The first one held turns the guest's
+ * notifications on, then looks again for room posted before that.
+ * rx_lock and dev.lock held; dev.lock is let go for the copy. */
+static void vnet_hold(struct virtio_net_backend *n, const uint8_t *frame,
+                      uint32_t len, const struct net_meta *m)
+{
+    struct virtio_dev *d = &n->dev;
+    unsigned int i = (n->held_first + n->nr_held) % VNET_RX_HELD;
+
+    if (n->nr_held == VNET_RX_HELD || len > sizeof(n->held_buf[i])) {
+        n->stats.rx_dropped++;
+        return;
+    }
+    n->held[i].gen = n->rx_gen; /* a reset during the copy drops it */
+    virtio_dev_copy_begin(d);
+    memcpy(n->held_buf[i], frame, len);
+    virtio_dev_copy_end(d);
+    n->held[i].len = len;
+    n->held[i].m = *m;
+    n->stats.rx_held++;
+    if (n->nr_held++ == 0) {
+        vnet_rx_notify(n, true);
+        vnet_flush_held(n);
+    }
 }
 
 /*
- * A frame from the switch for this guest: into its next rx buffer(s).
- * rx_lock keeps deliveries from several CPUs (the NIC's, other guests')
- * one at a time, since dev.lock is let go while a frame is copied.
+ * A frame from the switch for this guest: into its next rx buffer(s),
+ * after the frames held before it, or held itself. rx_lock keeps
+ * deliveries from several CPUs (the NIC's, other guests') one at a time,
+ * since dev.lock is let go while a frame is copied.
  */
 static void vnet_deliver(struct vswitch_port *p, const void *frame,
                          uint32_t len, const struct net_meta *m)
 {
     struct virtio_net_backend *n = p->ctx;
     struct virtio_dev *d = &n->dev;
-    uint32_t need = net_meta_needs(m);
-    int rc;
 
     spin_lock(&n->rx_lock);
     spin_lock(&d->lock);
-    if (!vnet_live(d, VNET_RX) || (vnet_rx_offloads(d) & need) != need) {
-        /* not running, or reset since the switch looked (the offloads it
-         * took are gone) */
-        n->stats.rx_dropped++;
-        rc = 0;
-    } else if (virtio_dev_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
-        rc = vnet_deliver_merged(n, frame, len, m);
-    } else {
-        rc = vnet_deliver_one(n, frame, len, m);
-    }
-    if (rc == 1) {
-        virtio_dev_used(d, VNET_RX);
-        n->stats.rx_frames++;
-        n->stats.rx_gso += m->gso_type != NET_GSO_NONE;
-    } else if (rc < 0 && d->queues[VNET_RX].vq.broken) {
-        virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
+    vnet_flush_held(n);
+    if (n->nr_held > 0 || vnet_deliver_now(n, frame, len, m) == VNET_NO_ROOM) {
+        vnet_hold(n, frame, len, m);
     }
     spin_unlock(&d->lock);
     spin_unlock(&n->rx_lock);
@@ -474,7 +569,15 @@ static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
 {
     struct virtio_net_backend *n = vnet_of(d);
 
-    if (q != VNET_TX) {
+    if (q == VNET_RX) {
+        /* The guest posted buffers, maybe for frames held (it is asked
+         * to notify only then). */
+        spin_lock(&n->rx_lock);
+        spin_lock(&d->lock);
+        vnet_flush_held(n);
+        spin_unlock(&d->lock);
+        spin_unlock(&n->rx_lock);
+        virtio_dev_sync_irq(d);
         return;
     }
     if (vnet_uplink_nic(n) != NULL && arch_cpu_id() != IRQ_HOST_CPU) {
@@ -485,10 +588,12 @@ static void vnet_after_notify(struct virtio_dev *d, unsigned int q)
 }
 
 /* Transmit: after_notify does the work. Receive: buffers wait for
- * frames, so the guest is told not to notify again (it still may). */
+ * frames, so the guest is told not to notify again (it still may),
+ * unless frames are held for it: after_notify delivers them. dev.lock
+ * held. */
 static int vnet_notify(struct virtio_dev *d, unsigned int q)
 {
-    if (q == VNET_RX) {
+    if (q == VNET_RX && vnet_of(d)->nr_held == 0) {
         return virtq_set_used_flags(&d->queues[VNET_RX].vq, &d->mem,
                                     VIRTQ_USED_F_NO_NOTIFY);
     }
@@ -499,12 +604,12 @@ static void vnet_report(struct virtio_dev *d)
 {
     const struct virtio_net_stats *s = &vnet_of(d)->stats;
 
-    pr_info("vm %s: virtio-net: rx %lu frames (%lu dropped), tx %lu frames "
-            "(%lu dropped, %lu spoofed, %lu bad requests)",
+    pr_info("vm %s: virtio-net: rx %lu frames (%lu dropped, %lu held), tx "
+            "%lu frames (%lu dropped, %lu spoofed, %lu bad requests)",
             d->vm != NULL ? d->vm->name : "test", (unsigned long)s->rx_frames,
-            (unsigned long)s->rx_dropped, (unsigned long)s->tx_frames,
-            (unsigned long)s->tx_dropped, (unsigned long)s->tx_spoofed,
-            (unsigned long)s->tx_bad_hdr);
+            (unsigned long)s->rx_dropped, (unsigned long)s->rx_held,
+            (unsigned long)s->tx_frames, (unsigned long)s->tx_dropped,
+            (unsigned long)s->tx_spoofed, (unsigned long)s->tx_bad_hdr);
 }
 
 static const struct virtio_dev_ops vnet_ops = {

@@ -5,8 +5,9 @@
  * switch: two guests' devices on one switch, driven through their
  * register files on two fake guest RAMs. A frame one transmits reaches
  * the other's receive buffer behind a 12-byte header; spoofed source
- * addresses, runts and oversized frames are dropped; a guest without a
- * posted buffer (or with one too small) loses the frame, counted; a
+ * addresses, runts and oversized frames are dropped; a guest whose
+ * buffer is too small loses the frame, counted, and one without room
+ * has it held (a bounded number, in order, dropped by a reset); a
  * transmit chain with a writable buffer or a receive buffer that is
  * readable makes the device need a reset; the MAC is in config space.
  * Offloads: the features a guest negotiated decide what it may send (a
@@ -14,7 +15,8 @@
  * counted, the device still running) and what it receives (a GSO frame
  * whole with its header, or cut into plain segments by the switch); the
  * port's offloads follow DRIVER_OK and reset; a notified receive queue
- * asks for no more notifications.
+ * asks for no more notifications unless frames are held, and a transmit
+ * queue asks for none while it is drained.
  */
 #include "harness.h"
 #include "harness/virtio_regs.h"
@@ -114,7 +116,6 @@ static void *translate(void *ctx, uint64_t gpa, uint64_t len)
     if (translate_hook != NULL) {
         translate_hook(g);
     }
-
     if (gpa < RAM_GPA || len > RAM_SIZE || gpa - RAM_GPA > RAM_SIZE - len) {
         return NULL;
     }
@@ -216,7 +217,7 @@ static void make_avail(struct guest *g, uint32_t avail, uint16_t slot,
 {
     uint16_t idx = (uint16_t)(slot + 1);
 
-    memcpy(g->ram + avail + 4 + 2 * slot, &head, 2);
+    memcpy(g->ram + avail + 4 + 2 * (slot % QNUM), &head, 2);
     memcpy(g->ram + avail + 2, &idx, 2);
 }
 
@@ -236,10 +237,12 @@ static void post_rx(struct guest *g, uint16_t slot, uint32_t len,
     make_avail(g, RX_AVAIL, slot, slot);
 }
 
-/* Transmits a frame of len bytes from src to dst in tx slot `slot`. */
-static void send(struct guest *g, uint16_t slot, const uint8_t *dst,
+/* Transmits a frame of len bytes from src to dst as the n-th chain made
+ * available (in tx slot n % QNUM). */
+static void send(struct guest *g, uint16_t n, const uint8_t *dst,
                  const uint8_t *src, uint32_t len, uint16_t flags)
 {
+    uint16_t slot = n % QNUM;
     uint8_t *buf = g->ram + BUF_OFF + 0x4000 + 0x800 * slot;
 
     memset(buf, 0, VNET_HDR_SIZE);
@@ -250,7 +253,7 @@ static void send(struct guest *g, uint16_t slot, const uint8_t *dst,
     }
     put_desc(g, TX_DESC, slot, BUF_OFF + 0x4000 + 0x800 * slot,
              VNET_HDR_SIZE + len, flags);
-    make_avail(g, TX_AVAIL, slot, slot);
+    make_avail(g, TX_AVAIL, n, slot);
     wr(&g->n.dev, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
 }
 
@@ -344,26 +347,24 @@ static void test_drops(void **state)
     struct fixture *f = *state;
     struct guest *a = &f->g[0], *b = &f->g[1];
 
-    /* No buffer posted by b: the frame is lost, counted. */
-    send(a, 0, mac_b, mac_a, 64, 0);
-    assert_int_equal(b->n.stats.rx_dropped, 1);
     /* Spoofing b's own address: never reaches the switch. */
     post_rx(b, 0, 1526, VIRTQ_DESC_F_WRITE);
-    send(a, 1, mac_b, mac_b, 64, 0);
+    send(a, 0, mac_b, mac_b, 64, 0);
     assert_int_equal(a->n.stats.tx_spoofed, 1);
     assert_int_equal(used_idx(b, RX_USED), 0);
     /* A runt and an oversized frame. */
-    send(a, 2, mac_b, mac_a, 10, 0);
-    send(a, 3, mac_b, mac_a, 1600, 0);
+    send(a, 1, mac_b, mac_a, 10, 0);
+    send(a, 2, mac_b, mac_a, 1600, 0);
     assert_int_equal(a->n.stats.tx_dropped, 2);
-    assert_int_equal(used_idx(a, TX_USED), 4); /* all returned */
+    assert_int_equal(used_idx(a, TX_USED), 3); /* all returned */
     assert_int_equal(used_idx(b, RX_USED), 0);
     /* b's buffer too small for a full frame: returned empty. */
-    send(a, 4, mac_b, mac_a, 64, 0); /* fills the posted buffer */
+    send(a, 3, mac_b, mac_a, 64, 0); /* fills the posted buffer */
     post_rx(b, 1, 40, VIRTQ_DESC_F_WRITE);
-    send(a, 5, mac_b, mac_a, 64, 0);
+    send(a, 4, mac_b, mac_a, 64, 0);
     assert_int_equal(used_idx(b, RX_USED), 2);
-    assert_int_equal(b->n.stats.rx_dropped, 2);
+    assert_int_equal(b->n.stats.rx_dropped, 1);
+    assert_int_equal(b->n.stats.rx_held, 0);
     assert_false(needs_reset(a));
     assert_false(needs_reset(b));
 }
@@ -708,17 +709,31 @@ static void test_mrg_rxbuf(void **state)
     assert_int_equal(b->n.stats.rx_gso, 1);
     assert_int_equal(b->n.port.tx_soft, 0);
 
-    /* NR_SEGS - nbufs buffers left: too few for the same frame again. */
+    /* NR_SEGS - nbufs buffers left: too few for the same frame again, so
+     * it is held, and b is asked to notify when it posts more; a small
+     * frame after it waits behind it, though it would fit. */
     send_req(a, 1, frame, len, &gso_req);
     assert_int_equal(used_idx(b, RX_USED), nbufs);
-    assert_int_equal(b->n.stats.rx_dropped, 1);
-    /* ... but the first of them takes a small frame. */
+    assert_int_equal(b->n.stats.rx_held, 1);
+    assert_int_equal(b->n.stats.rx_dropped, 0);
+    assert_int_equal(le16(b->ram + RX_USED), 0); /* notify me */
     len = tcp_frame(frame, 100, true);
     send_req(a, 2, frame, len, &csum_req);
-    assert_int_equal(used_idx(b, RX_USED), nbufs + 1);
-    assert_int_equal(used_len(b, RX_USED, nbufs), VNET_HDR_SIZE + len);
-    assert_int_equal(le16(b->ram + SEG_RX(nbufs) + 10), 1);
-    assert_memory_equal(b->ram + SEG_RX(nbufs) + VNET_HDR_SIZE, frame, len);
+    assert_int_equal(used_idx(b, RX_USED), nbufs);
+    assert_int_equal(b->n.stats.rx_held, 2);
+
+    /* b posts again the buffers it got back and notifies: both frames
+     * arrive, in order, and notifications go off again. */
+    for (i = 0; i < nbufs; i++) {
+        make_avail(b, RX_AVAIL, (uint16_t)(NR_SEGS + i), (uint16_t)i);
+    }
+    wr(&b->n.dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    assert_int_equal(used_idx(b, RX_USED), 2 * nbufs + 1);
+    assert_int_equal(used_len(b, RX_USED, nbufs), SEG_RX_LEN);
+    assert_int_equal(used_len(b, RX_USED, 2 * nbufs), VNET_HDR_SIZE + len);
+    assert_int_equal(b->n.stats.rx_frames, 3);
+    assert_int_equal(b->n.stats.rx_dropped, 0);
+    assert_int_equal(le16(b->ram + RX_USED), VIRTQ_USED_F_NO_NOTIFY);
     assert_false(needs_reset(a));
     assert_false(needs_reset(b));
 }
@@ -1025,6 +1040,81 @@ static void test_rx_no_notify(void **state)
     assert_int_equal(flags, 0);
 }
 
+/* The last byte of the frame of len bytes in b's rx slot `slot` (send()
+ * fills byte i with i: frames of different lengths tell apart by it). */
+static uint8_t rx_last_byte(const struct guest *b, uint16_t slot, uint32_t len)
+{
+    return b->ram[BUF_OFF + 0x1000 * slot + VNET_HDR_SIZE + len - 1];
+}
+
+/* Frames for a guest with no buffer posted are held, in order, not
+ * dropped, and arrive when it posts buffers and notifies. */
+static void test_rx_held_until_buffers(void **state)
+{
+    struct fixture *f = *state;
+    struct guest *a = &f->g[0], *b = &f->g[1];
+    uint16_t i;
+
+    post_rx(b, 0, 1526, VIRTQ_DESC_F_WRITE);
+    wr(&b->n.dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0); /* NO_NOTIFY from now */
+    send(a, 0, mac_b, mac_a, 60, 0);            /* takes the one buffer */
+    for (i = 1; i <= 3; i++) {
+        send(a, i, mac_b, mac_a, 60 + i, 0);
+    }
+    assert_int_equal(used_idx(b, RX_USED), 1);
+    assert_int_equal(b->n.stats.rx_held, 3);
+    assert_int_equal(b->n.stats.rx_dropped, 0);
+    assert_int_equal(le16(b->ram + RX_USED), 0); /* notify me */
+
+    /* Two buffers: the two oldest arrive when the third frame comes. */
+    post_rx(b, 1, 1526, VIRTQ_DESC_F_WRITE);
+    post_rx(b, 2, 1526, VIRTQ_DESC_F_WRITE);
+    send(a, 4, mac_b, mac_a, 64, 0);
+    assert_int_equal(used_idx(b, RX_USED), 3);
+    assert_int_equal(rx_last_byte(b, 1, 61), 60);
+    assert_int_equal(rx_last_byte(b, 2, 62), 61);
+    assert_int_equal(b->n.stats.rx_held, 4); /* the new one behind */
+
+    /* The rest when b notifies. */
+    post_rx(b, 3, 1526, VIRTQ_DESC_F_WRITE);
+    post_rx(b, 4, 1526, VIRTQ_DESC_F_WRITE);
+    wr(&b->n.dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    assert_int_equal(used_idx(b, RX_USED), 5);
+    assert_int_equal(rx_last_byte(b, 3, 63), 62);
+    assert_int_equal(rx_last_byte(b, 4, 64), 63);
+    assert_int_equal(b->n.stats.rx_frames, 5);
+    assert_int_equal(b->n.stats.rx_dropped, 0);
+    assert_int_equal(le16(b->ram + RX_USED), VIRTQ_USED_F_NO_NOTIFY);
+    assert_false(needs_reset(b));
+}
+
+/* At most VNET_RX_HELD frames wait; more are dropped, counted. A reset
+ * drops what was held for the old rings. */
+static void test_rx_held_bounded_and_reset(void **state)
+{
+    struct fixture *f = *state;
+    struct guest *a = &f->g[0], *b = &f->g[1];
+    uint16_t i;
+
+    for (i = 0; i < VNET_RX_HELD + 2; i++) {
+        send(a, i, mac_b, mac_a, 64, 0);
+    }
+    assert_int_equal(b->n.stats.rx_held, VNET_RX_HELD);
+    assert_int_equal(b->n.stats.rx_dropped, 2);
+    assert_int_equal(used_idx(a, TX_USED), VNET_RX_HELD + 2);
+
+    driver_init(b); /* reset: rings anew */
+    post_rx(b, 0, 1526, VIRTQ_DESC_F_WRITE);
+    wr(&b->n.dev, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+    assert_int_equal(used_idx(b, RX_USED), 0);
+    assert_int_equal(b->n.stats.rx_dropped, 2 + VNET_RX_HELD);
+    /* What comes now is b's. */
+    send(a, VNET_RX_HELD + 2, mac_b, mac_a, 64, 0);
+    assert_int_equal(used_idx(b, RX_USED), 1);
+    assert_false(needs_reset(a));
+    assert_false(needs_reset(b));
+}
+
 /* A switch port that records guest a's transmit used->flags and
  * avail_event when a frame reaches it: what a driver saw meanwhile. */
 static uint16_t spy_flags, spy_event;
@@ -1126,6 +1216,8 @@ int main(void)
         NET_TEST(test_deliver_untaken_request),
         NET_TEST(test_rx_no_notify),
         NET_TEST(test_tx_quiet_while_draining),
+        NET_TEST(test_rx_held_until_buffers),
+        NET_TEST(test_rx_held_bounded_and_reset),
         NET_TEST(test_port_offloads),
     };
 

@@ -37,7 +37,16 @@
  * wait for the copy. The transmit path holds tx_lock (which also guards
  * txbuf and txchain) throughout, and never dev.lock while it hands a
  * frame to the switch: the switch then takes other devices' locks to
- * deliver. A delivery holds rx_lock throughout (chain, chain2, mrg_*).
+ * deliver. A delivery holds rx_lock throughout (chain, chain2, mrg_*,
+ * the held frames' buffers); the held frames' records change only with
+ * both rx_lock and dev.lock held, so either lock reads them.
+ *
+ * Receive: a frame for a guest whose ring has too few buffers for it is
+ * held (copied aside, up to VNET_RX_HELD frames, later ones queued
+ * behind it) rather than dropped, and the guest's receive notifications
+ * go on until it posted room for them: a guest that refills its ring a
+ * moment late loses nothing, as with a NIC's receive FIFO. A frame larger
+ * than the whole ring can take is dropped; a reset drops what is held.
  * Order: tx_lock, switch, an rx_lock, a dev.lock; and tx_lock, dev.lock,
  * the NIC's lock (a loan).
  */
@@ -51,10 +60,19 @@
 
 #define VNET_HDR_SIZE 12
 #define VNET_QUEUE_MAX 256 /* entries per queue, at most */
+#define VNET_RX_HELD 16    /* frames held for a guest out of buffers */
 
 struct virtio_net_stats {
     uint64_t tx_frames, tx_dropped, tx_spoofed, tx_bad_hdr, tx_gso;
     uint64_t rx_frames, rx_dropped, rx_gso;
+    uint64_t rx_held; /* frames that waited for buffers */
+};
+
+/* A frame waiting for the guest's receive buffers. */
+struct vnet_held_frame {
+    uint32_t len;
+    uint32_t gen; /* the device's reset count when it was held */
+    struct net_meta m;
 };
 
 struct virtio_net_backend {
@@ -78,6 +96,11 @@ struct virtio_net_backend {
     uint32_t mrg_len[VNET_QUEUE_MAX];
     struct virtq_chain txchain;    /* under tx_lock */
     struct virtio_net_stats stats; /* rx_*: rx_lock; tx_*: tx_lock */
+    /* Held frames, oldest first from held_first (see the top). */
+    struct vnet_held_frame held[VNET_RX_HELD];
+    unsigned int held_first, nr_held;
+    uint32_t rx_gen; /* resets so far: dev.lock */
+    uint8_t held_buf[VNET_RX_HELD][NET_MAX_GSO_FRAME];
 };
 
 /** The switch every guest's virtio-net is plugged into; created on first

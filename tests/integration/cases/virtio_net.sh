@@ -27,11 +27,11 @@ shoji_run_case virtio_net \
     --expect '^shoji: vm server stopped: PSCI SYSTEM_OFF, exit code 0' \
     --expect '^shoji: vm client stopped: PSCI SYSTEM_OFF, exit code 0' \
     --expect '^shoji: vm client: exits: irq [0-9]+, wfx [0-9]+, mmio [1-9][0-9]*, call [0-9]+, sysreg [0-9]+, other [0-9]+$' \
-    --expect '^shoji: vm server: virtio-net: rx [1-9][0-9]* frames \([0-9]+ dropped\), tx [1-9][0-9]* frames \(0 dropped, 0 spoofed, 0 bad requests\)$' \
-    --expect '^shoji: vm client: virtio-net: rx [1-9][0-9]* frames \([0-9]+ dropped\), tx [1-9][0-9]* frames \(0 dropped, 0 spoofed, 0 bad requests\)$' \
+    --expect '^shoji: vm server: virtio-net: rx [1-9][0-9]* frames \([0-9]+ dropped, [0-9]+ held\), tx [1-9][0-9]* frames \(0 dropped, 0 spoofed, 0 bad requests\)$' \
+    --expect '^shoji: vm client: virtio-net: rx [1-9][0-9]* frames \([0-9]+ dropped, [0-9]+ held\), tx [1-9][0-9]* frames \(0 dropped, 0 spoofed, 0 bad requests\)$' \
     --expect '^\[netstop\] TEST vqhostile\.1 net-up-then-stop PASS$' \
     --expect '^shoji: vm netstop stopped: shutdown hypercall, exit code 0' \
-    --expect '^shoji: vm netstop: virtio-net: rx 0 frames \([1-9][0-9]* dropped\), tx 0 frames' || exit 1
+    --expect '^shoji: vm netstop: virtio-net: rx 0 frames \([1-9][0-9]* dropped, [0-9]+ held\), tx 0 frames' || exit 1
 
 served=$(sed -n 's/^\[server\] net: serving blob sha256 \([0-9a-f]*\)$/\1/p' \
     "$LOGDIR/virtio_net.log")
