@@ -157,6 +157,22 @@ def run(cmd, log, timeout):
         return rc, [ln.rstrip("\n") for ln in f], wall, cpu
 
 
+def peer_losses(ns):
+    """What the peer's side lost, from namespace ns: the TCP segments its
+    stack sent again, and the frames tap0 dropped on their way to QEMU."""
+    def out(*cmd):
+        return subprocess.run(["ip", "netns", "exec", ns] + list(cmd),
+                              capture_output=True, text=True,
+                              check=False).stdout
+    tcp = [ln.split() for ln in out("cat", "/proc/net/snmp").splitlines()
+           if ln.startswith("Tcp:")]
+    retrans = dict(zip(*tcp)).get("RetransSegs", "?") if len(tcp) == 2 \
+        else "?"
+    dropped = out("cat", "/sys/class/net/tap0/statistics/tx_dropped").strip()
+    return "tcp retransmissions %s, tap0 dropped %s" % (retrans,
+                                                         dropped or "?")
+
+
 class Run:
     """A QEMU run in the background that takes gated netbench passes."""
 
@@ -404,6 +420,9 @@ class Bench:
             for peer in peers.values():
                 peer.terminate()
                 peer.wait()
+            for setup in runs:
+                print("bench: tcp_%s: peer: %s" % (setup, peer_losses(
+                    nss[setup])))
 
     # -- results -----------------------------------------------------------
 
