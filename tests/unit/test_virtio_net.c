@@ -667,6 +667,21 @@ static void test_gso_to_plain_guest(void **state)
                            FEAT(VIRTIO_NET_F_GUEST_TSO6));
 }
 
+/* a sends TSO4 frames; b takes them with MRG_RXBUF and posts NR_SEGS
+ * buffers of SEG_RX_LEN bytes. */
+static void mrg_setup(struct guest *a, struct guest *b)
+{
+    unsigned int i;
+
+    driver_init_features(a, FEAT_MAC | FEAT_TX_TSO4);
+    driver_init_features(b, FEAT_MAC | FEAT_RX_TSO4 |
+                                FEAT(VIRTIO_NET_F_MRG_RXBUF));
+    for (i = 0; i < NR_SEGS; i++) {
+        put_desc(b, RX_DESC, i, SEG_RX(i), SEG_RX_LEN, VIRTQ_DESC_F_WRITE);
+        make_avail(b, RX_AVAIL, (uint16_t)i, (uint16_t)i);
+    }
+}
+
 /* With MRG_RXBUF, a GSO frame fills as many of b's small buffers as it
  * needs, num_buffers in the first one's header; a frame that does not fit
  * in what is left is dropped and leaves the buffers to the next frame. */
@@ -683,13 +698,7 @@ static void test_mrg_rxbuf(void **state)
     unsigned int i;
 
     assert_true(nbufs > 1 && nbufs < NR_SEGS);
-    driver_init_features(a, FEAT_MAC | FEAT_TX_TSO4);
-    driver_init_features(b, FEAT_MAC | FEAT_RX_TSO4 |
-                                FEAT(VIRTIO_NET_F_MRG_RXBUF));
-    for (i = 0; i < NR_SEGS; i++) {
-        put_desc(b, RX_DESC, i, SEG_RX(i), SEG_RX_LEN, VIRTQ_DESC_F_WRITE);
-        make_avail(b, RX_AVAIL, (uint16_t)i, (uint16_t)i);
-    }
+    mrg_setup(a, b);
     send_req(a, 0, frame, len, &gso_req);
     assert_int_equal(used_idx(b, RX_USED), nbufs);
     for (i = 0; i < nbufs; i++) {
@@ -763,13 +772,7 @@ static void test_mrg_rxbuf_used_at_once(void **state)
     uint32_t nbufs = (VNET_HDR_SIZE + len + SEG_RX_LEN - 1) / SEG_RX_LEN;
     unsigned int i;
 
-    driver_init_features(a, FEAT_MAC | FEAT_TX_TSO4);
-    driver_init_features(b, FEAT_MAC | FEAT_RX_TSO4 |
-                                FEAT(VIRTIO_NET_F_MRG_RXBUF));
-    for (i = 0; i < NR_SEGS; i++) {
-        put_desc(b, RX_DESC, i, SEG_RX(i), SEG_RX_LEN, VIRTQ_DESC_F_WRITE);
-        make_avail(b, RX_AVAIL, (uint16_t)i, (uint16_t)i);
-    }
+    mrg_setup(a, b);
     seen_guest = b;
     nr_seen = 0;
     translate_hook = record_used_idx;
