@@ -290,15 +290,17 @@ static int vnet_deliver_now(struct virtio_net_backend *n, const uint8_t *frame,
     return rc;
 }
 
-/* Asks the guest for receive notifications (on) or not. Locks held. */
-static void vnet_rx_notify(struct virtio_net_backend *n, bool on)
+/* Asks the guest for notifications of queue q (on) or not. dev.lock
+ * held. */
+static void vnet_queue_notify(struct virtio_net_backend *n, unsigned int q,
+                              bool on)
 {
     struct virtio_dev *d = &n->dev;
 
-    if (vnet_live(d, VNET_RX) &&
-        virtq_set_used_flags(&d->queues[VNET_RX].vq, &d->mem,
+    if (vnet_live(d, q) &&
+        virtq_set_used_flags(&d->queues[q].vq, &d->mem,
                              on ? 0 : VIRTQ_USED_F_NO_NOTIFY) != 0) {
-        virtio_dev_fail(d, d->queues[VNET_RX].vq.error);
+        virtio_dev_fail(d, d->queues[q].vq.error);
     }
 }
 
@@ -329,7 +331,7 @@ static void vnet_flush_held(struct virtio_net_backend *n)
             return;
         }
     }
-    vnet_rx_notify(n, false);
+    vnet_queue_notify(n, VNET_RX, false);
 }
 
 /* Keeps a copy of a frame the guest has no room for yet, or drops it
@@ -354,7 +356,7 @@ static void vnet_hold(struct virtio_net_backend *n, const uint8_t *frame,
     n->held[i].m = *m;
     n->stats.rx_held++;
     if (n->nr_held++ == 0) {
-        vnet_rx_notify(n, true);
+        vnet_queue_notify(n, VNET_RX, true);
         vnet_flush_held(n);
     }
 }
@@ -526,15 +528,9 @@ static void vnet_drain_tx(struct virtio_net_backend *n)
 /* Turns the guest's transmit notifications on or off (tx_lock held). */
 static void vnet_tx_notify(struct virtio_net_backend *n, bool on)
 {
-    struct virtio_dev *d = &n->dev;
-
-    spin_lock(&d->lock);
-    if (vnet_live(d, VNET_TX) &&
-        virtq_set_used_flags(&d->queues[VNET_TX].vq, &d->mem,
-                             on ? 0 : VIRTQ_USED_F_NO_NOTIFY) != 0) {
-        virtio_dev_fail(d, d->queues[VNET_TX].vq.error);
-    }
-    spin_unlock(&d->lock);
+    spin_lock(&n->dev.lock);
+    vnet_queue_notify(n, VNET_TX, on);
+    spin_unlock(&n->dev.lock);
 }
 
 /*
